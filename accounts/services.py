@@ -1,0 +1,53 @@
+import logging
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import translation
+
+from accounts.models import User
+from accounts.phones import PhoneError, parse_phone
+from accounts.sms import mask_phone
+
+logger = logging.getLogger(__name__)
+
+
+def sms_queue(*, to: str, text: str) -> str:
+    """Queue one SMS to go out once the current transaction commits.
+
+    Returns the message id. Numbers outside SMS_ALLOWED_COUNTRIES or that are
+    not mobile are dropped with a log line: the forms refuse them first, this
+    is the last line of defence against paying for SMS pumping.
+    """
+    try:
+        to = parse_phone(to, settings.SMS_ALLOWED_COUNTRIES)
+    except PhoneError as exc:
+        logger.warning("sms to %s not queued: %s", mask_phone(to), exc.code)
+        return ""
+    from accounts.tasks import send_sms
+
+    sms_id = uuid.uuid4().hex
+    transaction.on_commit(lambda: send_sms.delay(sms_id, to, text))
+    return sms_id
+
+
+def user_for_phone(phone: str) -> User:
+    """The account for a verified-by-code sign-in, created on first use.
+
+    New and returning numbers take the same path, so nothing a visitor sees
+    tells whether a number is registered.
+    """
+    user, created = User.objects.get_or_create(
+        phone=phone, defaults={"language": translation.get_language() or settings.LANGUAGE_CODE}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        logger.info("account %s created for %s", user.pk, mask_phone(phone))
+    return user
+
+
+def user_set_language(user: User, language: str) -> None:
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AshyqConfig(AppConfig):
+    name = "ashyq"
+    verbose_name = "Ashyq"

@@ -1,0 +1,30 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from accounts import views as account_views
+from ashyq import views
+
+# Epidemiologists and operators sign in to the admin by SMS code like everyone else.
+admin.site.login = secure_admin_login(admin.site.login)
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("language/", account_views.language, name="language"),
+    path("healthz", views.healthz, name="healthz"),
+    # One sign-in screen for new and returning numbers: the password login and
+    # the separate sign-up page would only tell who is registered.
+    path(
+        "accounts/login/",
+        RedirectView.as_view(pattern_name="account_request_login_code", query_string=True),
+        name="account_login",
+    ),
+    path(
+        "accounts/signup/",
+        RedirectView.as_view(pattern_name="account_request_login_code", query_string=True),
+        name="account_signup",
+    ),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,41 @@
+import logging
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+logger = logging.getLogger(__name__)
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when every backing service answers, 503 naming the one that does not."""
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = "ok"
+    except Exception as exc:
+        logger.error("healthz: database check failed: %s", exc)
+        checks["database"] = "error"
+    if settings.REDIS_URL:
+        import redis
+
+        try:
+            client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
+            client.ping()
+            checks["redis"] = "ok"
+        except Exception as exc:
+            logger.error("healthz: redis check failed: %s", exc)
+            checks["redis"] = "error"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": checks},
+        status=200 if healthy else 503,
+    )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Django's own CSRF page is English-only; ours says what to do, translated."""
+    return render(request, "403_csrf.html", status=403)
