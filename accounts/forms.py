@@ -60,7 +60,8 @@ class RequestPhoneCodeForm(RequestLoginCodeForm):
         phone = self.cleaned_data["phone"]
         if not phone:
             return phone
-        if not ratelimit.consume(context.request, action="request_login_code", key=phone.lower()):
+        usage = ratelimit.consume(context.request, action="request_login_code", key=phone.lower())
+        if not usage:
             raise get_adapter().validation_error("too_many_login_attempts")
         self._user = user_for_phone(phone)
         return phone

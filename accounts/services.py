@@ -48,6 +48,6 @@ def user_for_phone(phone: str) -> User:
 
 
 def user_set_language(user: User, language: str) -> None:
-    if user.language != language:
+    if language in dict(settings.LANGUAGES) and user.language != language:
         user.language = language
         user.save(update_fields=["language"])

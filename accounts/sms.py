@@ -117,5 +117,19 @@ BACKENDS = {
 }
 
 
-def get_backend() -> ConsoleBackend | FileBackend | LocmemBackend | HttpBackend:
-    return BACKENDS[settings.SMS_BACKEND]()
+class MultiBackend:
+    """Sends through each configured backend in turn (e.g. console and file)."""
+
+    def __init__(self, backends: list) -> None:
+        self.backends = backends
+
+    def send(self, sms: SMS) -> None:
+        for backend in self.backends:
+            backend.send(sms)
+
+
+def get_backend() -> ConsoleBackend | FileBackend | LocmemBackend | HttpBackend | MultiBackend:
+    names = [name.strip() for name in settings.SMS_BACKEND.split(",") if name.strip()]
+    if len(names) == 1:
+        return BACKENDS[names[0]]()
+    return MultiBackend([BACKENDS[name]() for name in names])

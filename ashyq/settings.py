@@ -104,6 +104,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "ashyq.context_processors.languages",
             ],
         },
     },
@@ -188,19 +189,24 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 PHONENUMBER_DEFAULT_REGION = "KZ"
 PHONENUMBER_DB_FORMAT = "E164"
 
-# SMS (SPEC §7)
-SMS_BACKEND = env_str("SMS_BACKEND", "console")
+# SMS (SPEC §7). SMS_BACKEND may name several backends, comma-separated
+# ("console,file" prints each code and appends it to var/sms.jsonl). With
+# DEBUG off the default is the HTTP gateway, so production cannot start
+# without SMS_HTTP_URL.
+SMS_BACKEND = env_str("SMS_BACKEND", "console,file" if DEBUG else "http")
 SMS_FILE_PATH = Path(env_str("SMS_FILE_PATH", str(VAR_DIR / "sms.jsonl")))
 SMS_HTTP_URL = env_str("SMS_HTTP_URL")
 SMS_HTTP_TOKEN = env_str("SMS_HTTP_TOKEN")
 SMS_HTTP_TIMEOUT = env_int("SMS_HTTP_TIMEOUT", 10)
 SMS_MAX_TRIES = env_int("SMS_MAX_TRIES", 6)
 SMS_ALLOWED_COUNTRIES = [code.upper() for code in env_list("SMS_ALLOWED_COUNTRIES", "KZ")]
-if SMS_BACKEND not in {"console", "file", "locmem", "http"}:
+_sms_backends = [name.strip() for name in SMS_BACKEND.split(",") if name.strip()]
+if not _sms_backends or set(_sms_backends) - {"console", "file", "locmem", "http"}:
     raise ImproperlyConfigured(
-        f"SMS_BACKEND must be console, file, locmem or http, got {SMS_BACKEND!r}"
+        f"SMS_BACKEND must be console, file, locmem or http (or several, comma-separated), "
+        f"got {SMS_BACKEND!r}"
     )
-if SMS_BACKEND == "http" and not SMS_HTTP_URL.startswith(("https://", "http://")):
+if "http" in _sms_backends and not SMS_HTTP_URL.startswith(("https://", "http://")):
     raise ImproperlyConfigured("SMS_BACKEND=http needs an http(s) SMS_HTTP_URL.")
 
 # Languages (SPEC §6): Kazakh first, then Russian, then English.
