@@ -1,0 +1,280 @@
+"""IIN and BIN validation, as SPEC §1 states it."""
+
+import datetime
+
+import pytest
+from django.conf import settings
+from django.utils import translation
+
+from accounts.identifiers import (
+    BIN_MESSAGES,
+    IIN_MESSAGES,
+    IdentifierError,
+    check_digit,
+    iin_birth_date,
+    iin_sex,
+    mask_iin,
+    validate_bin,
+    validate_iin,
+)
+
+# Typed by East Asian keyboards; str.isdigit() is True for every character.
+FULL_WIDTH_IIN = "".join(chr(ord("０") + int(digit)) for digit in "061211600012")  # noqa: RUF001
+
+
+def with_check_digit(first11: str) -> str:
+    """Append the check digit, computed here from the spec's wording.
+
+    Written independently of `check_digit()` so that a bug there cannot make
+    its own test data agree with it.
+    """
+    digits = [int(char) for char in first11]
+    first = sum(weight * digit for weight, digit in zip(range(1, 12), digits, strict=True)) % 11
+    if first != 10:
+        return first11 + str(first)
+    weights = [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2]
+    second = sum(weight * digit for weight, digit in zip(weights, digits, strict=True)) % 11
+    assert second != 10, f"{first11} has no valid check digit; pick another serial"
+    return first11 + str(second)
+
+
+# -- check digit -------------------------------------------------------------
+# Each literal below was summed by hand; the comment shows the work.
+
+
+@pytest.mark.parametrize(
+    ("first11", "expected"),
+    [
+        # 9+10+0+4+0+6+21+0+0+0+11 = 61, 61 mod 11 = 6
+        pytest.param("95010130001", 6, id="first pass decides"),
+        # first pass 87 mod 11 = 10; second 24+5+12+7+8+54+2 = 112, mod 11 = 2
+        pytest.param("06121160001", 2, id="first pass gives 10, second decides"),
+        # first pass 153 mod 11 = 10; second 155 mod 11 = 1
+        pytest.param("88031530051", 1, id="second pass decides again"),
+        pytest.param("82121424009", None, id="both passes give 10: no valid number"),
+        # first pass 164 mod 11 = 10; second 76 mod 11 = 10
+        pytest.param("10054000093", None, id="both passes give 10 (a BIN prefix)"),
+    ],
+)
+def test_check_digit(first11: str, expected: int | None) -> None:
+    assert check_digit(first11) == expected
+
+
+@pytest.mark.parametrize(
+    "first11",
+    [
+        pytest.param("0612116000", id="10 digits"),
+        pytest.param("061211600012", id="12 digits"),
+        pytest.param("0612116000A", id="a letter"),
+        pytest.param("٠٦١٢١١٦٠٠٠١", id="Arabic-Indic digits"),
+    ],
+)
+def test_check_digit_needs_eleven_ascii_digits(first11: str) -> None:
+    with pytest.raises(ValueError, match="11 ASCII digits"):
+        check_digit(first11)
+
+
+# -- IIN -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        pytest.param("061211600012", "061211600012", id="the known valid IIN"),
+        pytest.param("950101300016", "950101300016", id="valid by the first pass"),
+        pytest.param("880315300511", "880315300511", id="valid by the second pass"),
+        pytest.param("  061211600012\n", "061211600012", id="surrounding whitespace"),
+        pytest.param("061211 600012", "061211600012", id="a space after the birth date"),
+        pytest.param("0612 1160 0012", "061211600012", id="spaces in groups of four"),
+        pytest.param(
+            with_check_digit("00022950001"), "000229500018", id="29 Feb 2000, a leap year"
+        ),
+        pytest.param(with_check_digit("96022940001"), "960229400010", id="29 Feb 1996"),
+        pytest.param(with_check_digit("99123110001"), "991231100010", id="born 1899 (digit 1)"),
+        pytest.param(with_check_digit("99123120001"), "991231200017", id="born 1899 (digit 2)"),
+        pytest.param(with_check_digit("15121260001"), "151212600014", id="born 2015 (digit 6)"),
+    ],
+)
+def test_validate_iin_accepts(raw: str, expected: str) -> None:
+    assert validate_iin(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        pytest.param("", "length", id="empty"),
+        pytest.param("   ", "length", id="only whitespace"),
+        pytest.param("06121160001", "length", id="11 digits"),
+        pytest.param("0612116000123", "length", id="13 digits"),
+        pytest.param("061211-600012", "length", id="a dash is not removed"),
+        pytest.param("06121160001A", "digits", id="a letter"),
+        pytest.param("0612I1600012", "digits", id="capital I for 1"),
+        pytest.param("٠٦١٢١١٦٠٠٠١٢", "digits", id="Arabic-Indic digits"),
+        pytest.param(FULL_WIDTH_IIN, "digits", id="full-width digits"),
+        pytest.param("06121160001²", "digits", id="a superscript two"),
+        pytest.param(with_check_digit("06121100001"), "century", id="7th digit 0"),
+        pytest.param(with_check_digit("06121170001"), "century", id="7th digit 7"),
+        pytest.param(with_check_digit("06121180001"), "century", id="7th digit 8"),
+        pytest.param(with_check_digit("06121190001"), "century", id="7th digit 9"),
+        pytest.param(with_check_digit("06131160001"), "date", id="month 13"),
+        pytest.param(with_check_digit("06001160001"), "date", id="month 00"),
+        pytest.param(with_check_digit("06120060001"), "date", id="day 00"),
+        pytest.param(with_check_digit("06123260001"), "date", id="day 32"),
+        pytest.param(with_check_digit("06043160001"), "date", id="31 April"),
+        pytest.param(with_check_digit("00022930001"), "date", id="29 Feb 1900, not a leap year"),
+        pytest.param(with_check_digit("01022950001"), "date", id="29 Feb 2001"),
+        pytest.param("061211600112", "check_digit", id="a typo in the serial"),
+        pytest.param("061211600013", "check_digit", id="last digit off by one"),
+        pytest.param("061211600021", "check_digit", id="two digits swapped"),
+        pytest.param("821214240092", "check_digit", id="both passes give 10"),
+    ],
+)
+def test_validate_iin_refuses(raw: str, code: str) -> None:
+    with pytest.raises(IdentifierError) as caught:
+        validate_iin(raw)
+
+    assert caught.value.code == code
+
+
+@pytest.mark.parametrize("last", "0123456789")
+def test_no_iin_is_valid_when_both_passes_give_10(last: str) -> None:
+    with pytest.raises(IdentifierError) as caught:
+        validate_iin("82121424009" + last)
+
+    assert caught.value.code == "check_digit"
+
+
+def test_validate_iin_refuses_none_as_length() -> None:
+    with pytest.raises(IdentifierError) as caught:
+        validate_iin(None)  # type: ignore[arg-type]
+
+    assert caught.value.code == "length"
+
+
+@pytest.mark.parametrize(
+    ("iin", "birth_date", "sex"),
+    [
+        pytest.param("061211600012", datetime.date(2006, 12, 11), "female", id="6: 2000s, female"),
+        pytest.param(with_check_digit("15121250001"), datetime.date(2015, 12, 12), "male", id="5"),
+        pytest.param("950101300016", datetime.date(1995, 1, 1), "male", id="3: 1900s, male"),
+        pytest.param(with_check_digit("96022940001"), datetime.date(1996, 2, 29), "female", id="4"),
+        pytest.param(with_check_digit("99123110001"), datetime.date(1899, 12, 31), "male", id="1"),
+        pytest.param(
+            with_check_digit("99123120001"), datetime.date(1899, 12, 31), "female", id="2"
+        ),
+    ],
+)
+def test_iin_birth_date_and_sex(iin: str, birth_date: datetime.date, sex: str) -> None:
+    assert iin_birth_date(iin) == birth_date
+    assert iin_sex(iin) == sex
+
+
+@pytest.mark.parametrize("read", [iin_birth_date, iin_sex], ids=["birth date", "sex"])
+def test_iin_facts_refuse_an_invalid_iin(read) -> None:
+    with pytest.raises(IdentifierError):
+        read("821214240092")
+
+
+@pytest.mark.parametrize(
+    ("iin", "masked"),
+    [
+        pytest.param("061211600012", "********0012", id="only the last four digits"),
+        pytest.param(" 061211 600012 ", "********0012", id="spaces ignored"),
+        pytest.param("06121160001", "************", id="wrong length: nothing shown"),
+        pytest.param("", "************", id="empty"),
+    ],
+)
+def test_mask_iin(iin: str, masked: str) -> None:
+    assert mask_iin(iin) == masked
+
+
+# -- BIN -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # 0+10+0+4+20+0+0+0+9+20+33 = 96, 96 mod 11 = 8
+        pytest.param("050140001238", "050140001238", id="resident legal entity, head office"),
+        pytest.param(" 050140001238 ", "050140001238", id="surrounding whitespace"),
+        pytest.param("0501 4000 1238", "050140001238", id="inner spaces"),
+        pytest.param(with_check_digit("05015000123"), "050150001232", id="non-resident (5)"),
+        pytest.param(with_check_digit("05016000123"), "050160001237", id="entrepreneur (6)"),
+        pytest.param(with_check_digit("05014100123"), "050141001233", id="branch (1)"),
+        pytest.param(with_check_digit("05014200123"), "050142001239", id="representative (2)"),
+        pytest.param(with_check_digit("05014300123"), "050143001234", id="peasant farm (3)"),
+        pytest.param(with_check_digit("05124000123"), "051240001234", id="December"),
+    ],
+)
+def test_validate_bin_accepts(raw: str, expected: str) -> None:
+    assert validate_bin(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        pytest.param("", "length", id="empty"),
+        pytest.param("05014000123", "length", id="11 digits"),
+        pytest.param("0501400012380", "length", id="13 digits"),
+        pytest.param("05014000123B", "digits", id="a letter"),
+        pytest.param("٠٥٠١٤٠٠٠١٢٣٨", "digits", id="Arabic-Indic digits"),
+        pytest.param(with_check_digit("05004000123"), "date", id="month 00"),
+        pytest.param(with_check_digit("05134000123"), "date", id="month 13"),
+        pytest.param(with_check_digit("05010000123"), "type", id="type 0"),
+        pytest.param(with_check_digit("05013000123"), "type", id="type 3"),
+        pytest.param(with_check_digit("05017000123"), "type", id="type 7"),
+        pytest.param(with_check_digit("05014400123"), "division", id="division 4"),
+        pytest.param(with_check_digit("05014900123"), "division", id="division 9"),
+        pytest.param("050140001239", "check_digit", id="last digit off by one"),
+        pytest.param("100540000930", "check_digit", id="both passes give 10"),
+    ],
+)
+def test_validate_bin_refuses(raw: str, code: str) -> None:
+    with pytest.raises(IdentifierError) as caught:
+        validate_bin(raw)
+
+    assert caught.value.code == code
+
+
+def test_an_iin_is_not_taken_for_a_bin() -> None:
+    # 061211600012: 5th digit 1 is no organisation type.
+    with pytest.raises(IdentifierError) as caught:
+        validate_bin("061211600012")
+
+    assert caught.value.code == "type"
+
+
+# -- messages ----------------------------------------------------------------
+
+
+def test_the_error_shows_its_message() -> None:
+    with pytest.raises(IdentifierError) as caught:
+        validate_iin("123")
+
+    assert caught.value.message == IIN_MESSAGES["length"]
+    assert str(caught.value) == str(IIN_MESSAGES["length"])
+
+
+@pytest.mark.parametrize(
+    ("messages", "codes"),
+    [
+        pytest.param(
+            IIN_MESSAGES, {"length", "digits", "century", "date", "check_digit"}, id="IIN"
+        ),
+        pytest.param(
+            BIN_MESSAGES, {"length", "digits", "date", "type", "division", "check_digit"}, id="BIN"
+        ),
+    ],
+)
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
+def test_every_code_has_its_own_message(messages: dict, codes: set, language: str) -> None:
+    with translation.override(language):
+        texts = {code: str(message).strip() for code, message in messages.items()}
+
+    assert set(texts) == codes
+    assert all(texts.values())
+    assert len(set(texts.values())) == len(texts)
+
+
+def test_iin_and_bin_messages_differ() -> None:
+    assert not {str(m) for m in IIN_MESSAGES.values()} & {str(m) for m in BIN_MESSAGES.values()}
