@@ -20,10 +20,13 @@ def _isolated_services(settings, tmp_path: Path) -> Iterator[None]:
         }
     }
     eager = celery_app.conf.task_always_eager
+    propagates = celery_app.conf.task_eager_propagates
     celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
     sms.outbox.clear()
     yield
     celery_app.conf.task_always_eager = eager
+    celery_app.conf.task_eager_propagates = propagates
     sms.outbox.clear()
 
 

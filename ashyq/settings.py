@@ -137,7 +137,9 @@ else:
 # needs nothing but Python.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
-CELERY_TASK_EAGER_PROPAGATES = True
+# Off, so that an eager task's retry runs in-process instead of surfacing as
+# an error in the request that queued it. Tests turn it on.
+CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_IGNORE_RESULT = True
 # A task is acknowledged after it ran, so a worker killed mid-task hands it to
 # another worker; tasks are written to be safe when run twice.
