@@ -49,7 +49,7 @@ messages: $(VENV)/.dev
 ## check-messages: fails when a string in the code has no kk or ru translation
 check-messages: $(VENV)/.dev
 	$(BIN)/python manage.py makemessages -l kk -l ru --no-location --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=var
-	$(BIN)/pytest -q -p no:randomly ashyq/tests/test_translations.py
+	$(BIN)/pytest -q ashyq/tests/test_translations.py
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -147,6 +147,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "warn-expiring-greens": {
+        "task": "statuses.tasks.warn_expiring_greens",
+        "schedule": 15 * 60,
+    },
+}
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -210,6 +216,20 @@ if not _sms_backends or set(_sms_backends) - {"console", "file", "locmem", "http
     )
 if "http" in _sms_backends and not SMS_HTTP_URL.startswith(("https://", "http://")):
     raise ImproperlyConfigured("SMS_BACKEND=http needs an http(s) SMS_HTTP_URL.")
+
+# Status durations (SPEC §2), in days: changed by decree several times
+# during the epidemic, so they are configuration.
+STATUS_PCR_NEGATIVE_DAYS = env_int("STATUS_PCR_NEGATIVE_DAYS", 7)
+STATUS_VACCINATION_DAYS = env_int("STATUS_VACCINATION_DAYS", 365)
+STATUS_RECOVERY_DAYS = env_int("STATUS_RECOVERY_DAYS", 90)
+STATUS_CONTACT_DAYS = env_int("STATUS_CONTACT_DAYS", 14)
+STATUS_PCR_POSITIVE_DAYS = env_int("STATUS_PCR_POSITIVE_DAYS", 10)
+STATUS_EXPIRY_WARNING_HOURS = env_int("STATUS_EXPIRY_WARNING_HOURS", 24)
+PERSONAL_QR_MAX_AGE = env_int("PERSONAL_QR_MAX_AGE", 60)
+IDENTITY_CHECK_BACKEND = env_str("IDENTITY_CHECK_BACKEND", "accounts.identity.FirstClaimWins")
+IDENTITY_REGISTRY_URL = env_str("IDENTITY_REGISTRY_URL")
+IDENTITY_REGISTRY_TOKEN = env_str("IDENTITY_REGISTRY_TOKEN")
+SUPPORT_PHONE = env_str("SUPPORT_PHONE", "1406")
 
 # Languages (SPEC §6): Kazakh first, then Russian, then English.
 LANGUAGE_CODE = "kk"

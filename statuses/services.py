@@ -1,0 +1,185 @@
+import datetime
+import logging
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from accounts.identifiers import validate_iin
+from accounts.models import User
+from accounts.services import sms_queue
+from statuses.models import LabResult, Notification, StatusRecord
+from statuses.rules import Derived, Source, Status, green_expiring, records_for_result
+from statuses.selectors import durations, status_at, statuses_at
+
+logger = logging.getLogger(__name__)
+
+
+# The colour as a word inside a sentence ("your status is now green").
+STATUS_IN_SENTENCE = {
+    Status.GREEN: pgettext_lazy("status in a sentence", "green"),
+    Status.BLUE: pgettext_lazy("status in a sentence", "blue"),
+    Status.YELLOW: pgettext_lazy("status in a sentence", "yellow"),
+    Status.RED: pgettext_lazy("status in a sentence", "red"),
+}
+
+
+class StatusError(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def record_add(
+    *,
+    iin: str,
+    status: Status | str,
+    source: Source | str,
+    valid_from: datetime.datetime,
+    valid_until: datetime.datetime | None,
+    created_by: User | None,
+    note: str = "",
+    lab_result: LabResult | None = None,
+    now: datetime.datetime | None = None,
+) -> StatusRecord:
+    """Append one record to a person's history and tell them if their colour changed."""
+    iin = validate_iin(iin)
+    now = now or timezone.now()
+    with transaction.atomic():
+        before = status_at(iin, now)
+        record = StatusRecord.objects.create(
+            iin=iin,
+            status=Status(status).value,
+            source=Source(source).value,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            created_by=created_by,
+            note=note,
+            lab_result=lab_result,
+        )
+        notify_changes({iin: before}, now=now)
+    logger.info(
+        "status record %s added: %s from %s (%s)", record.pk, record.status, source, iin[-4:]
+    )
+    return record
+
+
+def records_for_lab_result(
+    lab_result: LabResult, *, created_by: User | None, note: str = ""
+) -> list[StatusRecord]:
+    """The unsaved records one result creates (a positive PCR makes two)."""
+    windows = records_for_result(Source(lab_result.source), lab_result.taken_at, durations())
+    records = []
+    for index, window in enumerate(windows):
+        # The green window after a positive PCR is the recovery, not the test.
+        source = Source.RECOVERY if index else Source(lab_result.source)
+        records.append(
+            StatusRecord(
+                iin=lab_result.iin,
+                status=window.status.value,
+                source=source.value,
+                valid_from=window.valid_from,
+                valid_until=window.valid_until,
+                lab_result=lab_result,
+                created_by=created_by,
+                note=note,
+            )
+        )
+    return records
+
+
+def record_lift(
+    *, record: StatusRecord, by: User, reason: str, now: datetime.datetime | None = None
+) -> StatusRecord:
+    """End a record early. Once: a lifted record stays lifted, with who and why."""
+    reason = reason.strip()
+    if not reason:
+        raise StatusError("reason_required", _("Say why the record is lifted."))
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = StatusRecord.objects.select_for_update().get(pk=record.pk)
+        if locked.lifted_at is not None:
+            raise StatusError("already_lifted", _("This record has already been lifted."))
+        before = status_at(locked.iin, now)
+        locked.lifted_at = now
+        locked.lifted_by = by
+        locked.lift_reason = reason
+        locked.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
+        notify_changes({locked.iin: before}, now=now, event=f"lift:{locked.pk}")
+    logger.info("status record %s lifted by %s", locked.pk, by.pk)
+    return locked
+
+
+def notify_changes(
+    before: dict[str, Derived], *, now: datetime.datetime, event: str = ""
+) -> int:
+    """SMS the account holders among these IINs whose colour changed at `now`.
+
+    Call inside the transaction that wrote the records, with the statuses as
+    they were before it; the SMS go out after commit. The event names what
+    happened (by default the record that now decides the status), and no
+    event is announced twice. Returns how many SMS were queued.
+    """
+    users = {
+        user.iin: user
+        for user in User.objects.filter(iin__in=list(before), phone__isnull=False, is_active=True)
+    }
+    if not users:
+        return 0
+    sent = 0
+    for iin, new in statuses_at(users, now).items():
+        if new.status == before[iin].status:
+            continue
+        key = event or (f"record:{new.record.id}" if new.record else f"blue:{now.isoformat()}")
+        if _notify_once(users[iin], Notification.Kind.CHANGED, key, new):
+            sent += 1
+    return sent
+
+
+def warn_expiring(now: datetime.datetime | None = None) -> int:
+    """SMS people whose green status ends within the warning window, once per record."""
+    now = now or timezone.now()
+    within = datetime.timedelta(hours=settings.STATUS_EXPIRY_WARNING_HOURS)
+    ending = (
+        StatusRecord.objects.filter(
+            status=Status.GREEN.value,
+            valid_until__gt=now,
+            valid_until__lte=now + within,
+            lifted_at__isnull=True,
+        )
+        .values_list("iin", flat=True)
+        .distinct()
+    )
+    users = {
+        user.iin: user
+        for user in User.objects.filter(iin__in=list(ending), phone__isnull=False, is_active=True)
+    }
+    sent = 0
+    for iin, derived in statuses_at(users, now).items():
+        if derived.record is not None and green_expiring(derived, now, within):
+            key = f"record:{derived.record.id}"
+            if _notify_once(users[iin], Notification.Kind.EXPIRING, key, derived):
+                sent += 1
+    return sent
+
+
+def _notify_once(user: User, kind: str, event: str, derived: Derived) -> bool:
+    try:
+        with transaction.atomic():
+            Notification.objects.create(iin=user.iin, kind=kind, event=event)
+    except IntegrityError:
+        return False
+    with translation.override(user.language):
+        text = render_to_string(
+            f"statuses/sms/{kind}.txt",
+            {
+                "status_name": str(STATUS_IN_SENTENCE[derived.status]),
+                "until": timezone.localtime(derived.valid_until) if derived.valid_until else None,
+            },
+        ).strip()
+    sms_queue(to=str(user.phone), text=text)
+    return True
