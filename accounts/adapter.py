@@ -4,6 +4,8 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import PhoneField
@@ -33,6 +35,14 @@ class AccountAdapter(DefaultAccountAdapter):
         "select_only_one": _("Please enter only one phone number."),
         "same_as_current": _("The new number must be different from the current one."),
     }
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        # Until a person gives their IIN there is no status to show: ask at
+        # every sign-in (they may skip), then carry on where they were going.
+        url = super().get_login_redirect_url(request)
+        if not request.user.iin:
+            return f"{reverse('profile')}?{urlencode({'next': url})}"
+        return url
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return True

@@ -5,6 +5,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from accounts.identifiers import IdentifierError, validate_iin
 from accounts.phones import PhoneError, country_names, parse_phone
 from accounts.services import user_for_phone
 
@@ -85,3 +86,25 @@ class ConfirmPhoneCodeForm(ConfirmLoginCodeForm):
     def clean_code(self) -> str:
         self.cleaned_data["code"] = "".join(self.cleaned_data["code"].split())
         return super().clean_code()
+
+
+class ProfileForm(forms.Form):
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=200,
+        error_messages={"required": _("Enter your full name as in your identity card.")},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    iin = forms.CharField(
+        label=_("IIN"),
+        help_text=_("12 digits, printed on your identity card."),
+        max_length=20,
+        error_messages={"required": _("Enter your IIN.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+
+    def clean_iin(self) -> str:
+        try:
+            return validate_iin(self.cleaned_data["iin"])
+        except IdentifierError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
@@ -40,6 +42,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
     iin = models.CharField(_("IIN"), max_length=12, unique=True, null=True, blank=True)
+    # The only thing a personal QR carries: random, so a QR says nothing of
+    # whose it is, and rotatable if a person ever needs a fresh one.
+    qr_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     is_staff = models.BooleanField(
         _("staff status"),
         default=False,

@@ -2,9 +2,11 @@ import logging
 import uuid
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import translation
 
+from accounts.identifiers import validate_iin
+from accounts.identity import decision_message, identity_check
 from accounts.models import User
 from accounts.phones import PhoneError, parse_phone
 from accounts.sms import mask_phone
@@ -51,3 +53,42 @@ def user_set_language(user: User, language: str) -> None:
     if language in dict(settings.LANGUAGES) and user.language != language:
         user.language = language
         user.save(update_fields=["language"])
+
+
+class ClaimRefused(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def user_claim_iin(user: User, *, iin: str, full_name: str) -> User:
+    """Link an IIN to the account, through the identity check (SPEC §1).
+
+    Raises IdentifierError for a malformed IIN and ClaimRefused when the IIN
+    may not be linked; nothing is overwritten in either case.
+    """
+    iin = validate_iin(iin)
+    full_name = " ".join(full_name.split())
+    if user.iin and user.iin != iin:
+        raise ClaimRefused("already_set", decision_message("already_set"))
+    decision = identity_check(user=user, iin=iin)
+    if not decision.allowed:
+        logger.warning("IIN claim by account %s refused: %s", user.pk, decision.code)
+        raise ClaimRefused(decision.code, decision_message(decision.code))
+    user.iin = iin
+    user.full_name = full_name
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["iin", "full_name"])
+    except IntegrityError:
+        # Two accounts claiming one IIN at the same moment: the database decides.
+        user.refresh_from_db(fields=["iin", "full_name"])
+        raise ClaimRefused("taken", decision_message("taken")) from None
+    logger.info("account %s linked to IIN ********%s", user.pk, iin[-4:])
+    return user
+
+
+def user_set_name(user: User, *, full_name: str) -> None:
+    user.full_name = " ".join(full_name.split())
+    user.save(update_fields=["full_name"])

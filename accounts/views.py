@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -6,24 +7,26 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
+from accounts.forms import ProfileForm
+from accounts.identifiers import mask_iin
 from accounts.middleware import set_language_cookie
 from accounts.phones import display_phone
-from accounts.services import user_set_language
+from accounts.services import ClaimRefused, user_claim_iin, user_set_language, user_set_name
 
 
-def _safe_next(request: HttpRequest) -> str:
+def safe_next(request: HttpRequest, default: str = "home") -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    return reverse("home")
+    return reverse(default)
 
 
 @require_http_methods(["GET", "POST"])
 def language(request: HttpRequest) -> HttpResponse:
     """The language choice: the first screen of a new visitor, and the switch."""
-    next_url = _safe_next(request)
+    next_url = safe_next(request)
     if request.method == "POST":
         code = request.POST.get("language", "")
         if code in dict(settings.LANGUAGES):
@@ -36,8 +39,48 @@ def language(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/language.html", {"next": next_url})
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return render(request, "accounts/welcome.html")
-    phone = display_phone(str(request.user.phone)) if request.user.phone else ""
-    return render(request, "accounts/home.html", {"phone": phone})
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    """IIN and full name: asked after sign-in until given; skippable."""
+    user = request.user
+    next_url = safe_next(request)
+    if user.iin:
+        form = ProfileForm(
+            request.POST or None, initial={"full_name": user.full_name, "iin": user.iin}
+        )
+        form.fields["iin"].disabled = True
+    else:
+        form = ProfileForm(request.POST or None, initial={"full_name": user.full_name})
+    refusal = None
+    if request.method == "POST" and form.is_valid():
+        if user.iin:
+            user_set_name(user, full_name=form.cleaned_data["full_name"])
+            return HttpResponseRedirect(next_url)
+        try:
+            user_claim_iin(
+                user, iin=form.cleaned_data["iin"], full_name=form.cleaned_data["full_name"]
+            )
+        except ClaimRefused as exc:
+            refusal = exc.message
+        else:
+            return HttpResponseRedirect(next_url)
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "next": next_url, "refusal": refusal, "has_iin": bool(user.iin)},
+    )
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "phone": display_phone(str(user.phone)) if user.phone else "",
+            "iin": user.iin or "",
+            "masked_iin": mask_iin(user.iin) if user.iin else "",
+        },
+    )

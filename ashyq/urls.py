@@ -3,15 +3,16 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from accounts import views as account_views
 from ashyq import views
+from statuses import views as status_views
 
 # Epidemiologists and operators sign in to the admin by SMS code like everyone else.
 admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
-    path("language/", account_views.language, name="language"),
+    path("", status_views.home, name="home"),
+    path("", include("accounts.urls")),
+    path("", include("statuses.urls")),
     path("healthz", views.healthz, name="healthz"),
     # One sign-in screen for new and returning numbers: the password login and
     # the separate sign-up page would only tell who is registered.

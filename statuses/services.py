@@ -114,9 +114,7 @@ def record_lift(
     return locked
 
 
-def notify_changes(
-    before: dict[str, Derived], *, now: datetime.datetime, event: str = ""
-) -> int:
+def notify_changes(before: dict[str, Derived], *, now: datetime.datetime, event: str = "") -> int:
     """SMS the account holders among these IINs whose colour changed at `now`.
 
     Call inside the transaction that wrote the records, with the statuses as

@@ -47,7 +47,7 @@ def test_sign_in_creates_the_account_of_a_new_number(client, request_code, sms_o
     assert [sms.to for sms in sms_outbox] == [PHONE]
     response = client.post(CONFIRM_URL, {"code": code_in(sms_outbox[0])})
     assert response.status_code == 302
-    assert response["Location"] == reverse("home")
+    assert response["Location"] == reverse("profile") + "?next=%2F"
     user = User.objects.get()
     assert str(user.phone) == PHONE
     assert user.phone_verified
@@ -56,7 +56,9 @@ def test_sign_in_creates_the_account_of_a_new_number(client, request_code, sms_o
 
 
 def test_sign_in_finds_the_account_of_a_returning_number(client, request_code, sms_outbox):
-    user = User.objects.create_user(PHONE, phone_verified=True, full_name="Aigerim")
+    user = User.objects.create_user(
+        PHONE, phone_verified=True, full_name="Aigerim", iin="061211600012"
+    )
 
     request_code("8 701 123 45 67")
     response = client.post(CONFIRM_URL, {"code": code_in(sms_outbox[0])})

@@ -136,3 +136,94 @@ class Migration(migrations.Migration):
             constraint=models.CheckConstraint(condition=models.Q(('status', 'blue'), _negated=True), name='status_record_not_blue'),
         ),
     ]
+
+
+STATUS_INFO = {
+    "green": {
+        "en": (
+            "Green",
+            "No restrictions: a negative PCR test that is still valid, a completed vaccination or a recent recovery.",
+            "Everywhere, including venues where a PCR test is mandatory at the entrance.",
+        ),
+        "kk": (
+            "Жасыл",
+            "Шектеу жоқ: жарамды теріс ПТР-тест, аяқталған вакцинация немесе жақында сауығу.",
+            "Барлық жерге, соның ішінде кіреберісте ПТР-тест міндетті орындарға да.",
+        ),
+        "ru": (
+            "Зелёный",
+            "Без ограничений: действующий отрицательный ПЦР-тест, завершённая вакцинация или недавнее выздоровление.",
+            "Везде, включая объекты, где при входе обязателен ПЦР-тест.",
+        ),
+    },
+    "blue": {
+        "en": (
+            "Blue",
+            "Nothing is known about you: no valid test, vaccination or recovery record. This is the usual status.",
+            "Everywhere except venues where a PCR test is mandatory at the entrance (restaurants, gyms, cinemas and the like).",
+        ),
+        "kk": (
+            "Көк",
+            "Сіз туралы мәлімет жоқ: жарамды тест, вакцинация немесе сауығу туралы жазба жоқ. Бұл әдеттегі мәртебе.",
+            "Кіреберісте ПТР-тест міндетті орындардан (мейрамханалар, спорт залдары, кинотеатрлар және т.б.) басқа барлық жерге.",
+        ),
+        "ru": (
+            "Синий",
+            "О вас ничего не известно: нет действующего теста, вакцинации или записи о выздоровлении. Это обычный статус.",
+            "Везде, кроме объектов, где при входе обязателен ПЦР-тест (рестораны, спортзалы, кинотеатры и т. п.).",
+        ),
+    },
+    "yellow": {
+        "en": (
+            "Yellow",
+            "You have been in contact with a confirmed case and must stay in home quarantine.",
+            "Only grocery and household-goods shops and pharmacies no farther than 500 m from the place of your home isolation.",
+        ),
+        "kk": (
+            "Сары",
+            "Сіз расталған науқаспен байланыста болдыңыз және үй карантинінде болуыңыз керек.",
+            "Тек үйде оқшаулану орныңыздан 500 метрден аспайтын азық-түлік және тұрмыстық тауарлар дүкендеріне және дәріханаларға.",
+        ),
+        "ru": (
+            "Жёлтый",
+            "Вы были в контакте с подтверждённым случаем и должны находиться на домашнем карантине.",
+            "Только продуктовые и хозяйственные магазины и аптеки не дальше 500 м от места домашней изоляции.",
+        ),
+    },
+    "red": {
+        "en": (
+            "Red",
+            "You are a confirmed case under outpatient observation: strict home isolation.",
+            "Nowhere. Stay at home; call 1406 or your clinic if you feel worse.",
+        ),
+        "kk": (
+            "Қызыл",
+            "Сіз амбулаториялық бақылаудағы расталған науқассыз: үйде қатаң оқшаулану.",
+            "Ешқайда. Үйде болыңыз; жағдайыңыз нашарласа, 1406 нөміріне немесе емханаңызға қоңырау шалыңыз.",
+        ),
+        "ru": (
+            "Красный",
+            "Вы — подтверждённый случай под амбулаторным наблюдением: строгая домашняя изоляция.",
+            "Никуда. Оставайтесь дома; если станет хуже, звоните 1406 или в свою поликлинику.",
+        ),
+    },
+}
+
+
+def load_status_info(apps, schema_editor):
+    StatusInfo = apps.get_model("statuses", "StatusInfo")
+    for status, texts in STATUS_INFO.items():
+        fields = {}
+        for language, (title, meaning, where) in texts.items():
+            fields[f"title_{language}"] = title
+            fields[f"meaning_{language}"] = meaning
+            fields[f"where_allowed_{language}"] = where
+        fields.update(
+            title=texts["kk"][0], meaning=texts["kk"][1], where_allowed=texts["kk"][2]
+        )
+        StatusInfo.objects.update_or_create(status=status, defaults=fields)
+
+
+Migration.operations.append(
+    migrations.RunPython(load_status_info, migrations.RunPython.noop)
+)

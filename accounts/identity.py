@@ -1,0 +1,88 @@
+"""Who may claim an IIN (SPEC §1): one pluggable check, never a silent overwrite.
+
+Production plugs in the state registry that links phone numbers to IINs;
+locally the first claim wins and a second one is refused.
+"""
+
+import json
+import logging
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IdentityDecision:
+    allowed: bool
+    code: str = ""
+
+
+ALLOWED = IdentityDecision(allowed=True)
+
+MESSAGES = {
+    "taken": _(
+        "This IIN is already linked to another phone number. If it is yours, call %(support)s "
+        "or visit a public service centre with your identity card, and we will sort it out."
+    ),
+    "mismatch": _(
+        "The state registry does not link this IIN to your phone number. Check the IIN, or call "
+        "%(support)s for help."
+    ),
+    "unavailable": _("We cannot check your IIN right now. Please try again in a few minutes."),
+    "already_set": _("Your account already has an IIN. To change it, call %(support)s for help."),
+}
+
+
+def decision_message(code: str) -> str:
+    return MESSAGES[code] % {"support": settings.SUPPORT_PHONE}
+
+
+class FirstClaimWins:
+    """The first account to claim an IIN keeps it; the database enforces it too."""
+
+    def check(self, *, user: User, iin: str) -> IdentityDecision:
+        if User.objects.filter(iin=iin).exclude(pk=user.pk).exists():
+            return IdentityDecision(allowed=False, code="taken")
+        return ALLOWED
+
+
+class StateRegistry(FirstClaimWins):
+    """Asks the registry whether this phone number belongs to the IIN's holder.
+
+    POSTs `{"phone": "+7…", "iin": "…"}` to IDENTITY_REGISTRY_URL and expects
+    `{"match": true|false}`. Fails closed: no answer means no claim.
+    """
+
+    def check(self, *, user: User, iin: str) -> IdentityDecision:
+        decision = super().check(user=user, iin=iin)
+        if not decision.allowed:
+            return decision
+        body = json.dumps({"phone": str(user.phone), "iin": iin}).encode()
+        headers = {"Content-Type": "application/json"}
+        if settings.IDENTITY_REGISTRY_TOKEN:
+            headers["Authorization"] = f"Bearer {settings.IDENTITY_REGISTRY_TOKEN}"
+        # IDENTITY_REGISTRY_URL is operator configuration, an https URL.
+        request = urllib.request.Request(  # noqa: S310
+            settings.IDENTITY_REGISTRY_URL, data=body, headers=headers, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+                answer = json.loads(response.read())
+        except (urllib.error.URLError, TimeoutError, ConnectionError, ValueError) as exc:
+            logger.error("identity registry unavailable: %s", exc)
+            return IdentityDecision(allowed=False, code="unavailable")
+        if answer.get("match") is True:
+            return ALLOWED
+        return IdentityDecision(allowed=False, code="mismatch")
+
+
+def identity_check(*, user: User, iin: str) -> IdentityDecision:
+    return import_string(settings.IDENTITY_CHECK_BACKEND)().check(user=user, iin=iin)
