@@ -231,6 +231,19 @@ IDENTITY_REGISTRY_URL = env_str("IDENTITY_REGISTRY_URL")
 IDENTITY_REGISTRY_TOKEN = env_str("IDENTITY_REGISTRY_TOKEN")
 SUPPORT_PHONE = env_str("SUPPORT_PHONE", "1406")
 
+# Venues (SPEC §3)
+VENUE_TEST_MODE_DAYS = env_int("VENUE_TEST_MODE_DAYS", 7)
+VENUE_IDLE_DAYS = env_int("VENUE_IDLE_DAYS", 14)
+# Share of capacity a venue admitting blue status may fill, per zone.
+ZONE_CAPACITY_SHARES = {
+    "green": 1.0,
+    "yellow": env_int("ZONE_YELLOW_CAPACITY_PERCENT", 70) / 100,
+    "red": env_int("ZONE_RED_CAPACITY_PERCENT", 60) / 100,
+}
+# The address printed in venue QR posters; a printed URL never changes, so
+# this must be the public one (https://…). Empty: taken from the request.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+
 # Languages (SPEC §6): Kazakh first, then Russian, then English.
 LANGUAGE_CODE = "kk"
 LANGUAGES = [

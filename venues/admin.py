@@ -1,0 +1,105 @@
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from modeltranslation.admin import TranslationAdmin
+
+from venues.models import Category, Invitation, Organisation, Region, StaffMembership, Venue
+
+
+@admin.register(Region)
+class RegionAdmin(TranslationAdmin):
+    list_display = ["name", "zone", "zone_changed_at"]
+    list_editable = ["zone"]
+    list_filter = ["zone"]
+    search_fields = ["name_kk", "name_ru", "name_en", "code"]
+    readonly_fields = ["zone_changed_at"]
+
+    def save_model(self, request: HttpRequest, obj: Region, form, change: bool) -> None:
+        if "zone" in form.changed_data:
+            obj.zone_changed_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Category)
+class CategoryAdmin(TranslationAdmin):
+    list_display = ["name", "essential", "pcr_required_default", "ordering"]
+    list_editable = ["essential", "pcr_required_default", "ordering"]
+    search_fields = ["name_kk", "name_ru", "name_en", "code"]
+
+
+class VenueInline(admin.TabularInline):
+    model = Venue
+    fields = ["name", "category", "region", "address", "capacity", "suspended"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["legal_name", "bin", "admin", "created_at"]
+    search_fields = ["legal_name", "bin", "admin__phone"]
+    raw_id_fields = ["admin"]
+    inlines = [VenueInline]
+
+
+class StaffInline(admin.TabularInline):
+    model = StaffMembership
+    raw_id_fields = ["user", "added_by"]
+    extra = 0
+
+
+@admin.register(Venue)
+class VenueAdmin(TranslationAdmin):
+    list_display = [
+        "name",
+        "organisation",
+        "category",
+        "region",
+        "capacity",
+        "pcr_required",
+        "suspended",
+        "test_mode_until",
+    ]
+    list_filter = ["suspended", "pcr_required", "category", "region", "kiosk_only"]
+    search_fields = ["name_kk", "name_ru", "name_en", "code", "organisation__bin", "address"]
+    list_select_related = ["organisation", "category", "region"]
+    raw_id_fields = ["organisation"]
+    readonly_fields = ["code", "created_at"]
+    inlines = [StaffInline]
+    actions = ["suspend", "resume"]
+
+    @admin.action(description=_("Suspend the selected venues"))
+    def suspend(self, request: HttpRequest, queryset: QuerySet[Venue]) -> None:
+        count = queryset.update(suspended=True)
+        self.message_user(
+            request,
+            ngettext("%(count)d venue suspended.", "%(count)d venues suspended.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Lift the suspension of the selected venues"))
+    def resume(self, request: HttpRequest, queryset: QuerySet[Venue]) -> None:
+        count = queryset.update(suspended=False, suspended_reason="")
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d venue may admit visitors again.",
+                "%(count)d venues may admit visitors again.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["phone", "venue", "invited_by", "created_at", "accepted_at"]
+    search_fields = ["phone", "venue__name"]
+    raw_id_fields = ["venue", "invited_by"]

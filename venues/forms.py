@@ -1,0 +1,124 @@
+import datetime
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.forms import PhoneField
+from accounts.identifiers import IdentifierError, validate_bin
+from venues.models import Category, Region, Venue
+
+PCR_CHOICES = [
+    ("", _("As usual for this kind of venue")),
+    ("yes", _("Yes: only green status may enter")),
+    ("no", _("No")),
+]
+
+
+class OrganisationForm(forms.Form):
+    bin = forms.CharField(
+        label=_("BIN of the organisation"),
+        help_text=_("12 digits. An individual entrepreneur enters their IIN."),
+        max_length=20,
+        error_messages={"required": _("Enter the BIN.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    legal_name = forms.CharField(
+        label=_("Legal name"),
+        max_length=300,
+        error_messages={"required": _("Enter the legal name of the organisation.")},
+    )
+
+    def clean_bin(self) -> str:
+        raw = self.cleaned_data["bin"]
+        try:
+            return validate_bin(raw)
+        except IdentifierError as exc:
+            # Individual entrepreneurs register with their IIN (SPEC §1 uses
+            # the same check digit); accept one when it is a valid IIN.
+            from accounts.identifiers import validate_iin
+
+            try:
+                return validate_iin(raw)
+            except IdentifierError:
+                raise forms.ValidationError(exc.message, code=exc.code) from None
+
+
+class VenueForm(forms.ModelForm):
+    pcr = forms.ChoiceField(
+        label=_("PCR test mandatory at the entrance"), choices=PCR_CHOICES, required=False
+    )
+    max_stay_hours = forms.IntegerField(
+        label=_("Maximum stay, hours"),
+        min_value=1,
+        max_value=24,
+        initial=3,
+        help_text=_("Visits still open after this long are closed automatically."),
+        error_messages={"required": _("Enter the maximum stay in hours.")},
+    )
+
+    class Meta:
+        model = Venue
+        fields = [
+            "name_kk",
+            "name_ru",
+            "name_en",
+            "category",
+            "region",
+            "address",
+            "latitude",
+            "longitude",
+            "capacity",
+            "kiosk_only",
+        ]
+        labels = {
+            "name_kk": _("Name in Kazakh"),
+            "name_ru": _("Name in Russian"),
+            "name_en": _("Name in English"),
+        }
+        widgets = {
+            "latitude": forms.NumberInput(attrs={"step": "0.000001", "inputmode": "decimal"}),
+            "longitude": forms.NumberInput(attrs={"step": "0.000001", "inputmode": "decimal"}),
+            "capacity": forms.NumberInput(attrs={"inputmode": "numeric"}),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = Category.objects.all()
+        self.fields["region"].queryset = Region.objects.all()
+        self.fields["category"].empty_label = _("Choose…")
+        self.fields["region"].empty_label = _("Choose…")
+        for name in ("name_kk", "name_ru", "name_en"):
+            self.fields[name].required = False
+        self.fields["capacity"].error_messages["required"] = _("Enter the capacity.")
+        self.fields["address"].error_messages["required"] = _("Enter the address.")
+        self.fields["category"].error_messages["required"] = _("Choose the kind of venue.")
+        self.fields["region"].error_messages["required"] = _("Choose the region.")
+        self.fields["latitude"].error_messages["required"] = _("Enter the latitude.")
+        self.fields["longitude"].error_messages["required"] = _("Enter the longitude.")
+        if self.instance.pk:
+            self.fields["pcr"].initial = "yes" if self.instance.pcr_required else "no"
+            self.fields["max_stay_hours"].initial = int(
+                self.instance.max_stay.total_seconds() // 3600
+            )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not any(cleaned.get(name) for name in ("name_kk", "name_ru", "name_en")):
+            raise forms.ValidationError(
+                _("Enter the name of the venue in at least one language."), code="name"
+            )
+        return cleaned
+
+    def venue_fields(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        pcr = self.cleaned_data.get("pcr")
+        if pcr:
+            data["pcr_required"] = pcr == "yes"
+        elif self.instance.pk:
+            data["pcr_required"] = data["category"].pcr_required_default
+        data["max_stay"] = datetime.timedelta(hours=self.cleaned_data["max_stay_hours"])
+        return data
+
+
+class InviteForm(forms.Form):
+    phone = PhoneField(label=_("Mobile number of your colleague"))

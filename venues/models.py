@@ -1,0 +1,237 @@
+import datetime
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
+
+from venues.rules import Zone
+
+# Unambiguous when printed or typed: no 0/O, 1/l/I.
+CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+CODE_LENGTH = 12
+
+
+def new_venue_code() -> str:
+    """The permanent public code in a venue's QR: about 59 bits, unguessable."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def new_kiosk_secret() -> str:
+    return secrets.token_hex(32)
+
+
+def default_test_mode_until() -> datetime.datetime:
+    return timezone.now() + datetime.timedelta(days=settings.VENUE_TEST_MODE_DAYS)
+
+
+class ZoneChoices(models.TextChoices):
+    GREEN = Zone.GREEN.value, _("green zone")
+    YELLOW = Zone.YELLOW.value, _("yellow zone")
+    RED = Zone.RED.value, _("red zone")
+
+
+class Region(models.Model):
+    """A region of Kazakhstan, or one of the cities of republican significance."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    zone = models.CharField(
+        _("epidemic zone"), max_length=10, choices=ZoneChoices.choices, default=Zone.GREEN
+    )
+    zone_changed_at = models.DateTimeField(_("zone changed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(models.Model):
+    """A kind of venue; data, because decrees kept moving kinds between lists."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    essential = models.BooleanField(
+        _("essential"),
+        default=False,
+        help_text=_("Grocery, household goods, pharmacy: open to yellow status nearby."),
+    )
+    pcr_required_default = models.BooleanField(
+        _("PCR test mandatory by default"),
+        default=False,
+        help_text=_("New venues of this kind admit only green status."),
+    )
+    ordering = models.PositiveSmallIntegerField(_("order"), default=100)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["ordering", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(models.Model):
+    bin = models.CharField(_("BIN"), max_length=12, unique=True)
+    legal_name = models.CharField(_("legal name"), max_length=300)
+    admin = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("administrator"),
+        on_delete=models.PROTECT,
+        related_name="organisations",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["legal_name"]
+
+    def __str__(self) -> str:
+        return self.legal_name
+
+
+class Venue(models.Model):
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="venues",
+    )
+    name = models.CharField(_("name"), max_length=200)
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+"
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="venues"
+    )
+    address = models.CharField(_("address"), max_length=300)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    capacity = models.PositiveIntegerField(
+        _("capacity"),
+        validators=[MinValueValidator(1), MaxValueValidator(100_000)],
+        help_text=_("The most people allowed inside at once."),
+    )
+    pcr_required = models.BooleanField(
+        _("PCR test mandatory"),
+        default=False,
+        help_text=_("Only visitors with green status may enter."),
+    )
+    max_stay = models.DurationField(
+        _("maximum stay"),
+        default=datetime.timedelta(hours=3),
+        help_text=_("Visits still open after this long are closed automatically."),
+    )
+    code = models.CharField(
+        _("public code"), max_length=32, unique=True, default=new_venue_code, editable=False
+    )
+    kiosk_secret = models.CharField(
+        _("kiosk secret"), max_length=64, default=new_kiosk_secret, editable=False
+    )
+    kiosk_only = models.BooleanField(
+        _("kiosk only"),
+        default=False,
+        help_text=_("Accept self check-in only from the rotating code on the kiosk screen."),
+    )
+    test_mode_until = models.DateTimeField(_("test mode until"), default=default_test_mode_until)
+    suspended = models.BooleanField(_("suspended"), default=False)
+    suspended_reason = models.TextField(_("reason for suspension"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("venue")
+        verbose_name_plural = _("venues")
+        ordering = ["organisation_id", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("venues:detail", args=[self.pk])
+
+    def in_test_mode(self, now: datetime.datetime | None = None) -> bool:
+        return (now or timezone.now()) < self.test_mode_until
+
+
+class StaffMembership(models.Model):
+    """A responsible person who checks people in at a venue."""
+
+    venue = models.ForeignKey(
+        Venue, verbose_name=_("venue"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("added by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("staff membership")
+        verbose_name_plural = _("staff memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["venue", "user"], name="staff_membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.venue}"
+
+
+class Invitation(models.Model):
+    """An invitation to work at a venue, by phone number, accepted at sign-in."""
+
+    venue = models.ForeignKey(
+        Venue, verbose_name=_("venue"), on_delete=models.CASCADE, related_name="invitations"
+    )
+    phone = PhoneNumberField(_("phone number"), region="KZ")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["venue", "phone"],
+                condition=models.Q(accepted_at__isnull=True),
+                name="invitation_one_open_per_phone",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone} → {self.venue}"

@@ -1,0 +1,57 @@
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from venues.models import Organisation, Venue
+
+
+def venues_for(user: User) -> QuerySet[Venue]:
+    """Venues a responsible person works at: all of their organisations', and
+    those they were added to as staff."""
+    if not user.is_authenticated:
+        return Venue.objects.none()
+    return (
+        Venue.objects.filter(Q(organisation__admin=user) | Q(memberships__user=user))
+        .select_related("organisation", "category", "region")
+        .distinct()
+        .order_by("organisation__legal_name", "id")
+    )
+
+
+def venue_for(user: User, venue_id: int) -> Venue:
+    """A venue this person works at, else 404 — never 403, which would confirm it exists."""
+    venue = venues_for(user).filter(pk=venue_id).first()
+    if venue is None:
+        raise Http404
+    return venue
+
+
+def is_venue_admin(user: User, venue: Venue) -> bool:
+    return user.is_authenticated and venue.organisation.admin_id == user.pk
+
+
+def managed_venue(user: User, venue_id: int) -> Venue:
+    """A venue of one of this person's organisations, else 404 (staff included)."""
+    venue = venue_for(user, venue_id)
+    if not is_venue_admin(user, venue):
+        raise Http404
+    return venue
+
+
+def organisations_for(user: User) -> QuerySet[Organisation]:
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(admin=user).order_by("legal_name")
+
+
+def public_path(venue: Venue) -> str:
+    """The path printed in the venue's QR. A public contract: it never changes (SPEC §3)."""
+    return f"/v/{venue.code}/"
+
+
+def public_url(venue: Venue, request_base: str) -> str:
+    """The absolute URL for the QR: SITE_URL when set, else the request's own origin."""
+    from django.conf import settings
+
+    base = settings.SITE_URL or request_base.rstrip("/")
+    return base + public_path(venue)

@@ -1,0 +1,209 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.identifiers import IdentifierError
+from venues.forms import InviteForm, OrganisationForm, VenueForm
+from venues.models import Invitation, StaffMembership
+from venues.qr import kiosk_url, qr_file, qr_svg_inline
+from venues.selectors import (
+    is_venue_admin,
+    managed_venue,
+    organisations_for,
+    public_url,
+    venue_for,
+    venues_for,
+)
+from venues.services import (
+    VenueError,
+    invitation_cancel,
+    organisation_register,
+    staff_invite,
+    staff_remove,
+    venue_create,
+    venue_update,
+)
+
+
+@login_required
+def venue_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "venues/list.html",
+        {
+            "venues": venues_for(request.user),
+            "organisations": organisations_for(request.user),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    """Become a responsible person: the organisation and its first venue."""
+    organisation_form = OrganisationForm(request.POST or None, prefix="org")
+    venue_form = VenueForm(request.POST or None, prefix="venue")
+    error = None
+    if request.method == "POST" and organisation_form.is_valid() and venue_form.is_valid():
+        try:
+            venue = organisation_register(
+                admin=request.user,
+                bin=organisation_form.cleaned_data["bin"],
+                legal_name=organisation_form.cleaned_data["legal_name"],
+                venue=venue_form.venue_fields(),
+            )
+        except (VenueError, IdentifierError) as exc:
+            error = exc.message
+        except ValidationError as exc:
+            venue_form.add_error(None, exc)
+        else:
+            messages.success(request, _("Your organisation and venue are registered."))
+            return HttpResponseRedirect(reverse("venues:detail", args=[venue.pk]))
+    return render(
+        request,
+        "venues/register.html",
+        {"organisation_form": organisation_form, "venue_form": venue_form, "error": error},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def venue_add(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    organisation = get_object_or_404(organisations_for(request.user), pk=organisation_id)
+    form = VenueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            venue = venue_create(organisation=organisation, **form.venue_fields())
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The venue is added."))
+            return HttpResponseRedirect(reverse("venues:detail", args=[venue.pk]))
+    return render(request, "venues/venue_form.html", {"form": form, "organisation": organisation})
+
+
+@login_required
+def venue_detail(request: HttpRequest, venue_id: int) -> HttpResponse:
+    venue = venue_for(request.user, venue_id)
+    return render(
+        request,
+        "venues/detail.html",
+        {"venue": venue, "is_admin": is_venue_admin(request.user, venue)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def venue_settings(request: HttpRequest, venue_id: int) -> HttpResponse:
+    venue = managed_venue(request.user, venue_id)
+    form = VenueForm(request.POST or None, instance=venue)
+    if request.method == "POST" and form.is_valid():
+        try:
+            venue_update(venue, **form.venue_fields())
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("The settings are saved."))
+            return HttpResponseRedirect(reverse("venues:detail", args=[venue.pk]))
+    return render(
+        request,
+        "venues/venue_form.html",
+        {"form": form, "venue": venue, "organisation": venue.organisation},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff(request: HttpRequest, venue_id: int) -> HttpResponse:
+    venue = managed_venue(request.user, venue_id)
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        staff_invite(venue=venue, phone=form.cleaned_data["phone"], by=request.user)
+        messages.success(request, _("The invitation is sent by SMS."))
+        return HttpResponseRedirect(reverse("venues:staff", args=[venue.pk]))
+    return render(
+        request,
+        "venues/staff.html",
+        {
+            "venue": venue,
+            "form": form,
+            "members": StaffMembership.objects.filter(venue=venue).select_related("user"),
+            "invitations": Invitation.objects.filter(venue=venue, accepted_at__isnull=True),
+        },
+    )
+
+
+@login_required
+@require_POST
+def staff_remove_view(request: HttpRequest, venue_id: int, user_id: int) -> HttpResponse:
+    venue = managed_venue(request.user, venue_id)
+    staff_remove(venue=venue, user_id=user_id, by=request.user)
+    messages.success(request, _("The person no longer works at this venue in Ashyq."))
+    return HttpResponseRedirect(reverse("venues:staff", args=[venue.pk]))
+
+
+@login_required
+@require_POST
+def invitation_cancel_view(request: HttpRequest, venue_id: int, invitation_id: int) -> HttpResponse:
+    venue = managed_venue(request.user, venue_id)
+    invitation_cancel(venue=venue, invitation_id=invitation_id)
+    messages.success(request, _("The invitation is cancelled."))
+    return HttpResponseRedirect(reverse("venues:staff", args=[venue.pk]))
+
+
+def _public_url(request: HttpRequest, venue) -> str:
+    return public_url(venue, request.build_absolute_uri("/"))
+
+
+@login_required
+def poster(request: HttpRequest, venue_id: int) -> HttpResponse:
+    """The print-ready A4 poster for the door, in the three languages."""
+    venue = venue_for(request.user, venue_id)
+    url = _public_url(request, venue)
+    return render(
+        request,
+        "venues/poster.html",
+        {
+            "venue": venue,
+            "url": url,
+            "qr_svg": mark_safe(qr_svg_inline(url, scale=10)),  # noqa: S308 (segno's SVG)
+        },
+    )
+
+
+@login_required
+def poster_download(request: HttpRequest, venue_id: int, kind: str) -> HttpResponse:
+    venue = venue_for(request.user, venue_id)
+    content_type = {"svg": "image/svg+xml", "png": "image/png"}[kind]
+    response = HttpResponse(qr_file(_public_url(request, venue), kind), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="ashyq-{venue.code}.{kind}"'
+    return response
+
+
+@never_cache
+@login_required
+def kiosk(request: HttpRequest, venue_id: int) -> HttpResponse:
+    """A tablet by the door: a QR that changes every 30 s, so a photo of it is
+    useless a minute later (SPEC §3)."""
+    venue = venue_for(request.user, venue_id)
+    url = kiosk_url(venue, _public_url(request, venue))
+    return render(
+        request,
+        "venues/kiosk.html",
+        {"venue": venue, "qr_svg": mark_safe(qr_svg_inline(url, scale=10))},  # noqa: S308
+    )
+
+
+@never_cache
+@login_required
+def kiosk_code(request: HttpRequest, venue_id: int) -> HttpResponse:
+    venue = venue_for(request.user, venue_id)
+    url = kiosk_url(venue, _public_url(request, venue))
+    return HttpResponse(qr_svg_inline(url, scale=10), content_type="image/svg+xml")
