@@ -2,7 +2,8 @@ import logging
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
-from django.http import HttpRequest
+from allauth.account.utils import get_login_redirect_url
+from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -36,13 +37,18 @@ class AccountAdapter(DefaultAccountAdapter):
         "same_as_current": _("The new number must be different from the current one."),
     }
 
-    def get_login_redirect_url(self, request: HttpRequest) -> str:
-        # Until a person gives their IIN there is no status to show: ask at
-        # every sign-in (they may skip), then carry on where they were going.
-        url = super().get_login_redirect_url(request)
-        if not request.user.iin:
-            return f"{reverse('profile')}?{urlencode({'next': url})}"
-        return url
+    def post_login(self, request: HttpRequest, user: User, **kwargs: Any) -> HttpResponse:
+        # Until a person gives their IIN there is no status to show and no
+        # entering a venue: ask at every sign-in (they may skip), then carry on
+        # where they were going, a venue's QR page included.
+        if not user.iin:
+            target = get_login_redirect_url(
+                request, kwargs.get("redirect_url"), signup=kwargs.get("signup", False)
+            )
+            profile = reverse("profile")
+            if not target.startswith(profile):
+                kwargs["redirect_url"] = f"{profile}?{urlencode({'next': target})}"
+        return super().post_login(request, user, **kwargs)
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return True

@@ -92,15 +92,20 @@ class ProfileForm(forms.Form):
     full_name = forms.CharField(
         label=_("Full name"),
         max_length=200,
-        error_messages={"required": _("Enter your full name as in your identity card.")},
+        error_messages={
+            "required": _("Enter your full name as in your identity card."),
+            "max_length": _("A full name can be at most %(limit_value)d characters long."),
+        },
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     iin = forms.CharField(
         label=_("IIN"),
         help_text=_("12 digits, printed on your identity card."),
-        max_length=20,
         error_messages={"required": _("Enter your IIN.")},
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        # No max_length: validate_iin says what is wrong with a long paste.
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 32}
+        ),
     )
 
     def clean_iin(self) -> str:

@@ -4,6 +4,7 @@ Production plugs in the state registry that links phone numbers to IINs;
 locally the first claim wins and a second one is refused.
 """
 
+import http.client
 import json
 import logging
 import urllib.error
@@ -76,8 +77,11 @@ class StateRegistry(FirstClaimWins):
         try:
             with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
                 answer = json.loads(response.read())
-        except (urllib.error.URLError, TimeoutError, ConnectionError, ValueError) as exc:
+        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
             logger.error("identity registry unavailable: %s", exc)
+            return IdentityDecision(allowed=False, code="unavailable")
+        if not isinstance(answer, dict):
+            logger.error("identity registry answered %r, not an object", type(answer).__name__)
             return IdentityDecision(allowed=False, code="unavailable")
         if answer.get("match") is True:
             return ALLOWED

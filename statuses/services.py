@@ -48,6 +48,10 @@ def record_add(
 ) -> StatusRecord:
     """Append one record to a person's history and tell them if their colour changed."""
     iin = validate_iin(iin)
+    if Status(status) is Status.BLUE:
+        raise StatusError("blue_not_stored", _("Blue means no records: lift the records instead."))
+    if valid_until is not None and valid_until <= valid_from:
+        raise StatusError("empty_window", _("The record must end after it starts."))
     now = now or timezone.now()
     with transaction.atomic():
         before = status_at(iin, now)
