@@ -152,6 +152,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "statuses.tasks.warn_expiring_greens",
         "schedule": 15 * 60,
     },
+    "close-expired-visits": {
+        "task": "visits.tasks.close_expired_visits",
+        "schedule": 5 * 60,
+    },
+    "delete-old-visits": {
+        "task": "visits.tasks.delete_old_visits",
+        "schedule": 24 * 3600,
+    },
 }
 
 AUTH_USER_MODEL = "accounts.User"
@@ -240,6 +248,9 @@ ZONE_CAPACITY_SHARES = {
     "yellow": env_int("ZONE_YELLOW_CAPACITY_PERCENT", 70) / 100,
     "red": env_int("ZONE_RED_CAPACITY_PERCENT", 60) / 100,
 }
+VISIT_RETENTION_DAYS = env_int("VISIT_RETENTION_DAYS", 30)
+STAFF_LOOKUP_RATE_LIMIT = env_str("STAFF_LOOKUP_RATE_LIMIT", "120/m/user")
+
 # The address printed in venue QR posters; a printed URL never changes, so
 # this must be the public one (https://…). Empty: taken from the request.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")

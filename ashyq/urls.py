@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("statuses.urls")),
     path("", include("venues.urls")),
+    path("", include("visits.urls")),
     path("healthz", views.healthz, name="healthz"),
     # One sign-in screen for new and returning numbers: the password login and
     # the separate sign-up page would only tell who is registered.

@@ -1,0 +1,73 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.identifiers import IdentifierError, validate_iin
+from accounts.personal_qr import PREFIX as PERSONAL_QR_PREFIX
+
+
+class StaffScanForm(forms.Form):
+    """One field for everything staff can scan or type: an IIN or a personal QR."""
+
+    MODE_ENTRY = "entry"
+    MODE_EXIT = "exit"
+
+    q = forms.CharField(
+        label=_("IIN or personal code"),
+        max_length=200,
+        error_messages={"required": _("Type an IIN or scan a code.")},
+        widget=forms.TextInput(
+            attrs={
+                "autofocus": True,
+                "autocomplete": "off",
+                "inputmode": "numeric",
+                "enterkeyhint": "go",
+            }
+        ),
+    )
+    mode = forms.ChoiceField(
+        choices=[(MODE_ENTRY, _("Entry")), (MODE_EXIT, _("Exit"))],
+        initial=MODE_ENTRY,
+        widget=forms.HiddenInput,
+    )
+    # Set by the page's script when the input arrived as fast as a scanner types.
+    source = forms.CharField(required=False, widget=forms.HiddenInput)
+    nonce = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def clean_q(self) -> str:
+        value = self.cleaned_data["q"].strip()
+        if value.startswith(PERSONAL_QR_PREFIX):
+            return value
+        try:
+            return validate_iin(value)
+        except IdentifierError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
+
+    @property
+    def is_personal_qr(self) -> bool:
+        return self.cleaned_data["q"].startswith(PERSONAL_QR_PREFIX)
+
+
+class IsolationPointForm(forms.Form):
+    address = forms.CharField(
+        label=_("Address of home isolation"),
+        max_length=300,
+        error_messages={"required": _("Enter the address.")},
+    )
+    latitude = forms.DecimalField(
+        label=_("Latitude"),
+        min_value=-90,
+        max_value=90,
+        max_digits=9,
+        decimal_places=6,
+        error_messages={"required": _("Enter the latitude.")},
+        widget=forms.NumberInput(attrs={"step": "0.000001", "inputmode": "decimal"}),
+    )
+    longitude = forms.DecimalField(
+        label=_("Longitude"),
+        min_value=-180,
+        max_value=180,
+        max_digits=9,
+        decimal_places=6,
+        error_messages={"required": _("Enter the longitude.")},
+        widget=forms.NumberInput(attrs={"step": "0.000001", "inputmode": "decimal"}),
+    )

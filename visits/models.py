@@ -1,0 +1,137 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from statuses.models import StatusChoices
+
+
+class Visit(models.Model):
+    """One attempt to enter a venue: admitted or denied (SPEC §4).
+
+    Denied attempts are kept too: they show epidemiologists where red and
+    yellow people try to go. An admitted visit is open until checked out.
+    """
+
+    class Method(models.TextChoices):
+        SELF_SCAN = "self_scan", _("self scan")
+        STAFF_IIN = "staff_iin", _("staff, by IIN")
+        STAFF_BARCODE = "staff_barcode", _("staff, by barcode")
+        STAFF_QR = "staff_qr", _("staff, by personal QR")
+
+    class Checkout(models.TextChoices):
+        SELF = "self", _("by the visitor")
+        STAFF = "staff", _("by staff")
+        AUTOMATIC = "automatic", _("automatically")
+        MOVED = "moved", _("moved to another venue")
+
+    venue = models.ForeignKey(
+        "venues.Venue", verbose_name=_("venue"), on_delete=models.PROTECT, related_name="visits"
+    )
+    iin = models.CharField(_("IIN"), max_length=12)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="visits",
+    )
+    method = models.CharField(_("recorded by"), max_length=20, choices=Method.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(_("status at entry"), max_length=10, choices=StatusChoices.choices)
+    admitted = models.BooleanField(_("admitted"))
+    denial_code = models.CharField(_("reason for denial"), max_length=40, blank=True)
+    test_mode = models.BooleanField(_("in test mode"), default=False)
+    checked_in_at = models.DateTimeField(_("checked in at"))
+    checked_out_at = models.DateTimeField(_("checked out at"), null=True, blank=True)
+    checkout_method = models.CharField(
+        _("checked out"), max_length=20, choices=Checkout.choices, blank=True
+    )
+    nonce = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-checked_in_at"]
+        indexes = [
+            models.Index(fields=["venue", "checked_in_at"], name="visit_venue_time"),
+            models.Index(fields=["iin", "checked_in_at"], name="visit_iin_time"),
+            # Occupancy and "close my open visit" read only open visits: small
+            # partial indexes however large the table grows.
+            models.Index(
+                fields=["venue"],
+                condition=Q(admitted=True, checked_out_at__isnull=True),
+                name="visit_open_by_venue",
+            ),
+            models.Index(
+                fields=["iin"],
+                condition=Q(admitted=True, checked_out_at__isnull=True),
+                name="visit_open_by_iin",
+            ),
+            models.Index(fields=["checked_in_at"], name="visit_time"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["nonce"], condition=~Q(nonce=""), name="visit_nonce_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(checked_out_at__isnull=True)
+                | Q(checked_out_at__gte=models.F("checked_in_at")),
+                name="visit_checkout_after_checkin",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.venue_id} · ********{self.iin[-4:]} · {self.checked_in_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.admitted and self.checked_out_at is None
+
+
+class IsolationPoint(models.Model):
+    """Where a person with yellow status stays in home quarantine, by IIN.
+
+    Set by the citizen in their profile or by an epidemiologist; needed to
+    admit yellow status to essential shops within 500 m (SPEC §4).
+    """
+
+    iin = models.CharField(_("IIN"), max_length=12, unique=True)
+    address = models.CharField(_("address"), max_length=300)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("place of home isolation")
+        verbose_name_plural = _("places of home isolation")
+
+    def __str__(self) -> str:
+        return self.address

@@ -1,0 +1,258 @@
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Value
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from statuses.rules import Status
+from statuses.selectors import status_at
+from venues.models import StaffMembership, Venue
+from venues.rules import effective_capacity, kiosk_token_valid
+from visits.models import IsolationPoint, Visit
+from visits.rules import ADMITTED, DENIALS, Decision, Point, VenueFacts, admission_decision
+
+logger = logging.getLogger(__name__)
+
+
+class CheckInError(Exception):
+    """A check-in that could not even be decided: the message says why, the code is for tests."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class CheckInResult:
+    visit: Visit
+    decision: Decision
+    # True when nothing new was written: a repeated nonce or a person already inside.
+    repeated: bool = False
+
+
+def decision_of(visit: Visit) -> Decision:
+    if visit.admitted:
+        return ADMITTED
+    return Decision(admitted=False, code=visit.denial_code, message=DENIALS[visit.denial_code])
+
+
+def venue_facts(venue: Venue, now: datetime.datetime) -> VenueFacts:
+    return VenueFacts(
+        essential=venue.category.essential,
+        pcr_required=venue.pcr_required,
+        suspended=venue.suspended,
+        test_mode=venue.in_test_mode(now),
+        location=Point(float(venue.latitude), float(venue.longitude)),
+        effective_capacity=effective_capacity(
+            venue.capacity,
+            pcr_required=venue.pcr_required,
+            zone=venue.region.zone,
+            shares=settings.ZONE_CAPACITY_SHARES,
+        ),
+    )
+
+
+def _locked_venue(venue_id: int | None, staff: User | None, code: str = "") -> Venue:
+    venues = Venue.objects.select_for_update(of=("self",)).select_related("category", "region")
+    if staff is not None:
+        # Authorisation and the lock in one statement: the check-in budget is tight.
+        venues = venues.filter(
+            Q(organisation__admin=staff)
+            | Exists(StaffMembership.objects.filter(venue=OuterRef("pk"), user=staff))
+        )
+    venue = (venues.filter(code=code) if code else venues.filter(pk=venue_id)).first()
+    if venue is None:
+        raise CheckInError("venue_not_found", _("This venue does not exist in Ashyq."))
+    return venue
+
+
+def visit_check_in(**kwargs) -> CheckInResult:
+    """Decide and record one entry: admitted or denied (SPEC §4).
+
+    The venue row is locked for the length of the transaction, so concurrent
+    check-ins at one venue queue up and capacity holds exactly. A repeated
+    nonce (a double tap, a retried request) returns the visit it created.
+    """
+    try:
+        return _visit_check_in(**kwargs)
+    except IntegrityError:
+        # The same nonce at two venues at once: the first one stands. Caught
+        # here, outside the transaction, to spare every check-in a savepoint.
+        visit = Visit.objects.filter(nonce=kwargs.get("nonce") or None).first()
+        if visit is None:
+            raise
+        return CheckInResult(visit=visit, decision=decision_of(visit), repeated=True)
+
+
+@transaction.atomic
+def _visit_check_in(
+    *,
+    venue_id: int | None = None,
+    venue_code: str = "",
+    iin: str,
+    user: User | None,
+    method: str,
+    staff: User | None = None,
+    nonce: str = "",
+    kiosk_token: str | None = None,
+    now: datetime.datetime | None = None,
+) -> CheckInResult:
+    now = now or timezone.now()
+    venue = _locked_venue(venue_id, staff, code=venue_code)
+    if (
+        venue.kiosk_only
+        and method == Visit.Method.SELF_SCAN
+        and not kiosk_token_valid(venue.kiosk_secret, kiosk_token or "", now.timestamp())
+    ):
+        raise CheckInError(
+            "kiosk_required",
+            _(
+                "This venue accepts check-ins only from the code on the screen at the entrance. "
+                "Scan the code at the entrance."
+            ),
+        )
+    open_here = Q(iin=iin, admitted=True, checked_out_at__isnull=True)
+    earlier = list(Visit.objects.filter(open_here | Q(nonce=nonce) if nonce else open_here))
+    for visit in earlier:
+        if nonce and visit.nonce == nonce:
+            return CheckInResult(visit=visit, decision=decision_of(visit), repeated=True)
+    for visit in earlier:
+        if visit.venue_id == venue.pk:
+            return CheckInResult(visit=visit, decision=ADMITTED, repeated=True)
+
+    status = status_at(iin, now).status
+    isolation = None
+    if status is Status.YELLOW:
+        point = IsolationPoint.objects.filter(iin=iin).first()
+        if point is not None:
+            isolation = Point(float(point.latitude), float(point.longitude))
+    occupancy = Visit.objects.filter(venue=venue, admitted=True, checked_out_at__isnull=True)
+    decision = admission_decision(
+        status, venue_facts(venue, now), isolation, occupancy=occupancy.count()
+    )
+    visit = Visit.objects.create(
+        venue=venue,
+        iin=iin,
+        user=user,
+        method=method,
+        recorded_by=staff,
+        status=status.value,
+        admitted=decision.admitted,
+        denial_code="" if decision.admitted else decision.code,
+        test_mode=venue.in_test_mode(now),
+        checked_in_at=now,
+        nonce=nonce,
+    )
+    if decision.admitted:
+        moved = [v.pk for v in earlier if v.venue_id != venue.pk]
+        if moved:
+            Visit.objects.filter(pk__in=moved).update(
+                checked_out_at=now, checkout_method=Visit.Checkout.MOVED
+            )
+    logger.info(
+        "check-in venue=%s method=%s status=%s decision=%s",
+        venue.pk,
+        method,
+        status.value,
+        decision.code,
+    )
+    return CheckInResult(visit=visit, decision=decision)
+
+
+def visit_check_out_self(*, visit_id: int, user: User, now: datetime.datetime | None = None) -> int:
+    """The visitor leaves. Returns 1 if an open visit was closed, 0 if it was not open."""
+    return Visit.objects.filter(
+        pk=visit_id, user=user, admitted=True, checked_out_at__isnull=True
+    ).update(checked_out_at=now or timezone.now(), checkout_method=Visit.Checkout.SELF)
+
+
+@transaction.atomic
+def visit_check_out_by_staff(
+    *, venue_id: int, iin: str, staff: User, now: datetime.datetime | None = None
+) -> Visit:
+    """Staff record an exit at their venue, the same way as an entry."""
+    now = now or timezone.now()
+    venue = _locked_venue(venue_id, staff)
+    visit = (
+        Visit.objects.select_for_update()
+        .filter(venue=venue, iin=iin, admitted=True, checked_out_at__isnull=True)
+        .first()
+    )
+    if visit is None:
+        raise CheckInError("not_inside", _("This person is not checked in here."))
+    visit.checked_out_at = now
+    visit.checkout_method = Visit.Checkout.STAFF
+    visit.save(update_fields=["checked_out_at", "checkout_method"])
+    return visit
+
+
+def visits_close_expired(now: datetime.datetime | None = None) -> int:
+    """Close visits open longer than their venue's maximum stay.
+
+    The visit is closed at the moment its stay ran out, not at the moment
+    this job ran: contact tracing should not see people inside for longer
+    than they can have been.
+    """
+    now = now or timezone.now()
+    closed = 0
+    stays = (
+        Visit.objects.filter(admitted=True, checked_out_at__isnull=True)
+        .values_list("venue__max_stay", flat=True)
+        .distinct()
+    )
+    for max_stay in stays:
+        closed += Visit.objects.filter(
+            admitted=True,
+            checked_out_at__isnull=True,
+            venue__max_stay=max_stay,
+            checked_in_at__lte=now - max_stay,
+        ).update(
+            checked_out_at=_stay_end(max_stay),
+            checkout_method=Visit.Checkout.AUTOMATIC,
+        )
+    return closed
+
+
+def _stay_end(delta: datetime.timedelta) -> ExpressionWrapper:
+    return ExpressionWrapper(
+        F("checked_in_at") + Value(delta, output_field=DurationField()),
+        output_field=Visit._meta.get_field("checked_in_at"),
+    )
+
+
+def visits_delete_old(
+    now: datetime.datetime | None = None, *, days: int | None = None, batch: int = 10_000
+) -> int:
+    """Retention (SPEC §4): delete visits older than VISIT_RETENTION_DAYS, in batches
+    so no single transaction holds the table for long. Status history stays."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.VISIT_RETENTION_DAYS if days is None else days)
+    deleted = 0
+    while True:
+        ids = list(
+            Visit.objects.filter(checked_in_at__lt=cutoff).values_list("pk", flat=True)[:batch]
+        )
+        if not ids:
+            return deleted
+        deleted += Visit.objects.filter(pk__in=ids).delete()[0]
+
+
+def isolation_point_set(
+    *, iin: str, address: str, latitude, longitude, by: User | None
+) -> IsolationPoint:
+    point, _created = IsolationPoint.objects.update_or_create(
+        iin=iin,
+        defaults={
+            "address": address,
+            "latitude": latitude,
+            "longitude": longitude,
+            "updated_by": by,
+        },
+    )
+    return point

@@ -1,0 +1,92 @@
+import datetime
+import itertools
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+
+from accounts.identifiers import check_digit
+from accounts.models import User
+from statuses.services import record_add
+from venues.models import Category, Organisation, Region, Venue
+
+_serials = itertools.count(1)
+
+
+def new_iin() -> str:
+    """A fresh valid IIN: born 1 Jan 1990, male, a new serial each time."""
+    while True:
+        first11 = f"9001013{next(_serials):04d}"
+        digit = check_digit(first11)
+        if digit is not None:
+            return first11 + str(digit)
+
+
+def make_venue(admin: User | None = None, **fields) -> Venue:
+    admin = admin or User.objects.create_user(f"+7701{next(_serials):07d}")
+    organisation = Organisation.objects.create(
+        bin=fields.pop("bin", f"05014{next(_serials):06d}"[:12]),
+        legal_name="ТОО Ashyq Test",
+        admin=admin,
+    )
+    defaults = {
+        "name": "Magnum",
+        "name_kk": "Magnum",
+        "category": Category.objects.get(code=fields.pop("category", "grocery")),
+        "region": Region.objects.get(code=fields.pop("region", "almaty")),
+        "address": "Abai 10",
+        "latitude": "43.238949",
+        "longitude": "76.889709",
+        "capacity": 50,
+        "test_mode_until": timezone.now() - datetime.timedelta(days=1),
+    }
+    defaults.update(fields)
+    return Venue.objects.create(organisation=organisation, **defaults)
+
+
+def citizen(status: str | None = None, **fields) -> User:
+    user = User.objects.create_user(
+        f"+7702{next(_serials):07d}", iin=new_iin(), full_name="Aigerim Sarsenova", **fields
+    )
+    if status:
+        give_status(user.iin, status)
+    return user
+
+
+def give_status(iin: str, status: str) -> None:
+    now = timezone.now()
+    source = {"green": "pcr_negative", "yellow": "contact", "red": "pcr_positive"}[status]
+    record_add(
+        iin=iin,
+        status=status,
+        source=source,
+        valid_from=now - datetime.timedelta(hours=1),
+        valid_until=now + datetime.timedelta(days=5),
+        created_by=None,
+        note="test",
+    )
+
+
+@pytest.fixture
+def assert_max_queries():
+    """Like django_assert_max_num_queries, but blind to SQLite's explicit BEGIN,
+    which PostgreSQL does not send: the budget is about real round trips."""
+    from contextlib import contextmanager
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    @contextmanager
+    def check(limit: int):
+        with CaptureQueriesContext(connection) as context:
+            yield context
+        queries = [q["sql"] for q in context.captured_queries if q["sql"] != "BEGIN"]
+        assert len(queries) <= limit, "\n\n".join([f"{len(queries)} queries:", *queries])
+
+    return check
+
+
+@pytest.fixture
+def client(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client

@@ -1,0 +1,248 @@
+import uuid
+
+from allauth.core import ratelimit
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.identifiers import mask_iin, mask_name
+from accounts.models import User
+from accounts.personal_qr import PersonalQRError, personal_qr_resolve
+from statuses.models import StatusChoices
+from statuses.selectors import current_status
+from venues.models import Venue
+from venues.selectors import venue_for
+from visits.forms import IsolationPointForm, StaffScanForm
+from visits.models import IsolationPoint, Visit
+from visits.services import (
+    CheckInError,
+    decision_of,
+    isolation_point_set,
+    visit_check_in,
+    visit_check_out_by_staff,
+    visit_check_out_self,
+)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def venue_entry(request: HttpRequest, code: str) -> HttpResponse:
+    """`/v/<code>/`: the URL in every printed QR (SPEC §3). GET shows, POST enters."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    user = request.user
+    kiosk_token = request.POST.get("k") or request.GET.get("k") or ""
+    if request.method == "POST" and user.iin:
+        nonce = request.POST.get("nonce", "")[:64]
+        try:
+            result = visit_check_in(
+                venue_code=code,
+                iin=user.iin,
+                user=user,
+                method=Visit.Method.SELF_SCAN,
+                nonce=nonce,
+                kiosk_token=kiosk_token,
+            )
+        except CheckInError as exc:
+            if exc.code == "venue_not_found":
+                raise Http404 from None
+            messages.error(request, exc.message)
+            return HttpResponseRedirect(request.path)
+        return HttpResponseRedirect(reverse("visits:detail", args=[result.visit.pk]))
+
+    venue = get_object_or_404(
+        Venue.objects.select_related("category", "region", "organisation"), code=code
+    )
+    context = {"venue": venue, "kiosk_token": kiosk_token}
+    if user.iin:
+        derived = current_status(user.iin)
+        context.update(
+            status=derived.status.value,
+            status_label=StatusChoices(derived.status.value).label,
+            open_visit=Visit.objects.filter(
+                venue=venue, iin=user.iin, admitted=True, checked_out_at__isnull=True
+            ).first(),
+            nonce=uuid.uuid4().hex,
+        )
+    return render(request, "visits/venue_entry.html", context)
+
+
+@never_cache
+@login_required
+def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
+    """The full-screen answer: a colour and words, never a colour alone."""
+    visit = get_object_or_404(
+        Visit.objects.select_related("venue", "venue__category"), pk=visit_id, user=request.user
+    )
+    return render(
+        request,
+        "visits/visit_detail.html",
+        {
+            "visit": visit,
+            "decision": decision_of(visit),
+            "status_label": StatusChoices(visit.status).label,
+        },
+    )
+
+
+@login_required
+@require_POST
+def visit_exit(request: HttpRequest, visit_id: int) -> HttpResponse:
+    if visit_check_out_self(visit_id=visit_id, user=request.user):
+        messages.success(request, _("Your exit is recorded. Goodbye!"))
+    return HttpResponseRedirect(reverse("visits:detail", args=[visit_id]))
+
+
+@login_required
+def history(request: HttpRequest) -> HttpResponse:
+    visits = (
+        Visit.objects.filter(user=request.user)
+        .select_related("venue", "venue__category")
+        .order_by("-checked_in_at")[:100]
+    )
+    return render(
+        request,
+        "visits/history.html",
+        {"visits": visits, "retention_days": settings.VISIT_RETENTION_DAYS},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def isolation_point(request: HttpRequest) -> HttpResponse:
+    """Where the citizen stays in home quarantine, for yellow-status shopping nearby."""
+    user = request.user
+    if not user.iin:
+        return HttpResponseRedirect(
+            reverse("profile") + "?" + urlencode({"next": request.get_full_path()})
+        )
+    point = IsolationPoint.objects.filter(iin=user.iin).first()
+    initial = (
+        {"address": point.address, "latitude": point.latitude, "longitude": point.longitude}
+        if point
+        else None
+    )
+    form = IsolationPointForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        isolation_point_set(iin=user.iin, by=user, **form.cleaned_data)
+        messages.success(request, _("The place of home isolation is saved."))
+        return HttpResponseRedirect(reverse("account"))
+    return render(request, "visits/isolation_point.html", {"form": form, "point": point})
+
+
+def _staff_context(request: HttpRequest, venue: Venue, form: StaffScanForm) -> dict:
+    result = None
+    visit_id = request.GET.get("visit", "")
+    if visit_id.isdigit():
+        visit = (
+            Visit.objects.select_related("user")
+            .filter(pk=int(visit_id), venue=venue, recorded_by=request.user)
+            .first()
+        )
+        if visit is not None:
+            result = {
+                "visit": visit,
+                "decision": decision_of(visit),
+                "status_label": StatusChoices(visit.status).label,
+                "name": mask_name(visit.user.full_name) if visit.user else "",
+                "iin": mask_iin(visit.iin),
+                "exit": request.GET.get("done") == "exit",
+            }
+    recent = (
+        Visit.objects.filter(venue=venue, recorded_by__isnull=False)
+        .select_related("user")
+        .order_by("-checked_in_at")[:10]
+    )
+    return {
+        "venue": venue,
+        "form": form,
+        "mode": form["mode"].value() or StaffScanForm.MODE_ENTRY,
+        "result": result,
+        "recent": [
+            {
+                "visit": visit,
+                "iin": mask_iin(visit.iin),
+                "status_label": StatusChoices(visit.status).label,
+            }
+            for visit in recent
+        ],
+        "nonce": uuid.uuid4().hex,
+    }
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_page(request: HttpRequest, venue_id: int) -> HttpResponse:
+    """One autofocused field for an IIN, a scanner's input or a personal QR (SPEC §4)."""
+    if request.method == "GET":
+        venue = venue_for(request.user, venue_id)
+        mode = request.GET.get("mode", StaffScanForm.MODE_ENTRY)
+        form = StaffScanForm(initial={"mode": mode})
+        return render(request, "visits/staff.html", _staff_context(request, venue, form))
+
+    form = StaffScanForm(request.POST)
+    if form.is_valid() and not ratelimit.consume(
+        request,
+        action="staff_lookup",
+        config={"staff_lookup": settings.STAFF_LOOKUP_RATE_LIMIT},
+        user=request.user,
+    ):
+        form.add_error(None, _("Too many lookups in a short time. Wait a minute."))
+    error = None
+    if form.is_valid():
+        mode = form.cleaned_data["mode"]
+        try:
+            person, iin, method = _scanned_person(form)
+            if mode == StaffScanForm.MODE_EXIT:
+                visit = visit_check_out_by_staff(venue_id=venue_id, iin=iin, staff=request.user)
+            else:
+                visit = visit_check_in(
+                    venue_id=venue_id,
+                    iin=iin,
+                    user=person,
+                    method=method,
+                    staff=request.user,
+                    nonce=form.cleaned_data["nonce"],
+                ).visit
+        except (CheckInError, PersonalQRError) as exc:
+            if getattr(exc, "code", "") == "venue_not_found":
+                raise Http404 from None
+            error = exc.message
+        else:
+            query = {"visit": visit.pk, "mode": mode}
+            if mode == StaffScanForm.MODE_EXIT:
+                query["done"] = "exit"
+            return HttpResponseRedirect(
+                reverse("visits:staff", args=[venue_id]) + "?" + urlencode(query)
+            )
+    venue = venue_for(request.user, venue_id)
+    context = _staff_context(request, venue, form)
+    context["error"] = error
+    return render(request, "visits/staff.html", context, status=200 if error else 400)
+
+
+def _scanned_person(form: StaffScanForm) -> tuple[User | None, str, str]:
+    """Who was scanned: an account from a personal QR, or whoever holds the IIN."""
+    value = form.cleaned_data["q"]
+    if form.is_personal_qr:
+        person = personal_qr_resolve(value)
+        if not person.iin:
+            raise CheckInError(
+                "no_iin", _("This person has not added an IIN yet. Ask for an identity card.")
+            )
+        return person, person.iin, Visit.Method.STAFF_QR
+    method = (
+        Visit.Method.STAFF_BARCODE
+        if form.cleaned_data["source"] == "scanner"
+        else Visit.Method.STAFF_IIN
+    )
+    return User.objects.filter(iin=value).first(), value, method
