@@ -19,7 +19,7 @@ from accounts.identifiers import (
 )
 
 # Typed by East Asian keyboards; str.isdigit() is True for every character.
-FULL_WIDTH_IIN = "".join(chr(ord("０") + int(digit)) for digit in "061211600012")  # noqa: RUF001
+FULL_WIDTH_IIN = "".join(chr(ord("０") + int(digit)) for digit in "061211600012")
 
 
 def with_check_digit(first11: str) -> str:

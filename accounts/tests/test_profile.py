@@ -31,14 +31,13 @@ IIN_ERRORS_EN = {
         "This IIN is not valid: the last digit does not match the others. Check it for a typo."
     ),
 }
-# noqa RUF001 below: «с» is the Russian preposition, not a Latin "c".
 IIN_ERRORS_RU = {
     "length": "ИИН должен состоять ровно из 12 цифр.",
     "digits": "ИИН может содержать только цифры от 0 до 9.",
     "century": "Седьмая цифра ИИН должна быть от 1 до 6.",
     "date": "Первые шесть цифр ИИН должны составлять существующую дату рождения (ГГММДД).",
     "check_digit": (
-        "Этот ИИН недействителен: последняя цифра не сходится с остальными. "  # noqa: RUF001
+        "Этот ИИН недействителен: последняя цифра не сходится с остальными. "
         "Проверьте, нет ли опечатки."
     ),
 }
@@ -238,7 +237,7 @@ def test_profile_refuses_an_iin_linked_to_another_account(client, user, holder, 
     assert response.status_code == 200
     assert (
         '<p class="message error" role="alert">Этот ИИН уже привязан к другому номеру телефона. '
-        "Если он ваш, позвоните по номеру 8 800 080 14 06 или обратитесь в ЦОН с удостоверением "  # noqa: RUF001
+        "Если он ваш, позвоните по номеру 8 800 080 14 06 или обратитесь в ЦОН с удостоверением "
         "личности, и мы во всём разберёмся.</p>"
     ) in response.content.decode()
     user.refresh_from_db()
