@@ -197,6 +197,8 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": env_str("RATE_LIMIT_LOGIN_FAILED", "10/m/ip,5/5m/key"),
     "login": "30/m/ip",
     "signup": "20/m/ip",
+    # Staff lookups of people by IIN at the door (SPEC §4), per staff account.
+    "staff_lookup": env_str("STAFF_LOOKUP_RATE_LIMIT", "120/m/user"),
 }
 # Behind a reverse proxy, how many X-Forwarded-For hops to trust when allauth
 # works out the client address for its per-client limits.
@@ -249,7 +251,6 @@ ZONE_CAPACITY_SHARES = {
     "red": env_int("ZONE_RED_CAPACITY_PERCENT", 60) / 100,
 }
 VISIT_RETENTION_DAYS = env_int("VISIT_RETENTION_DAYS", 30)
-STAFF_LOOKUP_RATE_LIMIT = env_str("STAFF_LOOKUP_RATE_LIMIT", "120/m/user")
 
 # The address printed in venue QR posters; a printed URL never changes, so
 # this must be the public one (https://…). Empty: taken from the request.

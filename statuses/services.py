@@ -3,6 +3,7 @@ import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -137,6 +138,44 @@ def notify_changes(before: dict[str, Derived], *, now: datetime.datetime, event:
         if new.status == before[iin].status:
             continue
         key = event or (f"record:{new.record.id}" if new.record else f"blue:{now.isoformat()}")
+        if _notify_once(users[iin], Notification.Kind.CHANGED, key, new):
+            sent += 1
+    return sent
+
+
+def notify_transitions(
+    now: datetime.datetime | None = None, *, window: datetime.timedelta | None = None
+) -> int:
+    """SMS people whose colour changed because time passed, not because of a new record:
+    red turning into the green recovery after ten days, yellow running out to blue.
+
+    Runs every few minutes over a window a little longer than the schedule, so
+    nothing falls between two runs; the event keys make overlaps harmless.
+    """
+    now = now or timezone.now()
+    since = now - (window or datetime.timedelta(minutes=20))
+    moving = (
+        StatusRecord.objects.filter(
+            Q(valid_until__gt=since, valid_until__lte=now)
+            | Q(valid_from__gt=since, valid_from__lte=now)
+        )
+        .values_list("iin", flat=True)
+        .distinct()
+    )
+    users = {
+        user.iin: user
+        for user in User.objects.filter(iin__in=list(moving), phone__isnull=False, is_active=True)
+    }
+    if not users:
+        return 0
+    before = statuses_at(users, since)
+    sent = 0
+    for iin, new in statuses_at(users, now).items():
+        old = before[iin]
+        if new.status == old.status:
+            continue
+        # Same key as a change announced when the record was added: never twice.
+        key = f"record:{new.record.id}" if new.record else f"ended:{old.record.id}"
         if _notify_once(users[iin], Notification.Kind.CHANGED, key, new):
             sent += 1
     return sent

@@ -71,3 +71,29 @@ class IsolationPointForm(forms.Form):
         error_messages={"required": _("Enter the longitude.")},
         widget=forms.NumberInput(attrs={"step": "0.000001", "inputmode": "decimal"}),
     )
+
+
+class VisitLogFilterForm(forms.Form):
+    day_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    day_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        required=False,
+        choices=[("", _("All")), ("admitted", _("Admitted")), ("denied", _("Denied"))],
+    )
+    status = forms.ChoiceField(label=_("Status"), required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        from statuses.models import StatusChoices
+
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("All")), *StatusChoices.choices]
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        return {key: value for key, value in self.cleaned_data.items() if value}

@@ -67,6 +67,17 @@ DENIALS: dict[str, Promise] = {
     "full": _("The venue is full right now. Please wait until someone leaves."),
 }
 
+# Short names of the denial reasons, for dashboards and exports.
+DENIAL_LABELS: dict[str, Promise] = {
+    "suspended": _("venue suspended"),
+    "red": _("red status"),
+    "yellow_not_essential": _("yellow status, not an essential venue"),
+    "yellow_no_isolation_point": _("yellow status, no place of isolation"),
+    "yellow_too_far": _("yellow status, too far from home"),
+    "pcr_required": _("PCR test required"),
+    "full": _("venue full"),
+}
+
 ADMITTED = Decision(admitted=True, code="admitted", message=_("Welcome! You may enter."))
 
 

@@ -1,3 +1,4 @@
+import logging
 import uuid
 
 from allauth.core import ratelimit
@@ -5,9 +6,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -19,17 +22,23 @@ from accounts.personal_qr import PersonalQRError, personal_qr_resolve
 from statuses.models import StatusChoices
 from statuses.selectors import current_status
 from venues.models import Venue
-from venues.selectors import venue_for
-from visits.forms import IsolationPointForm, StaffScanForm
+from venues.selectors import is_venue_admin, managed_venue, venue_for, venues_for
+from visits.exports import csv_document
+from visits.forms import IsolationPointForm, StaffScanForm, VisitLogFilterForm
 from visits.models import IsolationPoint, Visit
+from visits.rules import DENIAL_LABELS
+from visits.selectors import daily_counts, occupancy, today_by_venue, today_summary, visit_log
 from visits.services import (
     CheckInError,
     decision_of,
     isolation_point_set,
+    venue_facts,
     visit_check_in,
     visit_check_out_by_staff,
     visit_check_out_self,
 )
+
+logger = logging.getLogger(__name__)
 
 
 @never_cache
@@ -190,12 +199,7 @@ def staff_page(request: HttpRequest, venue_id: int) -> HttpResponse:
         return render(request, "visits/staff.html", _staff_context(request, venue, form))
 
     form = StaffScanForm(request.POST)
-    if form.is_valid() and not ratelimit.consume(
-        request,
-        action="staff_lookup",
-        config={"staff_lookup": settings.STAFF_LOOKUP_RATE_LIMIT},
-        user=request.user,
-    ):
+    if form.is_valid() and not ratelimit.consume(request, action="staff_lookup", user=request.user):
         form.add_error(None, _("Too many lookups in a short time. Wait a minute."))
     error = None
     if form.is_valid():
@@ -246,3 +250,99 @@ def _scanned_person(form: StaffScanForm) -> tuple[User | None, str, str]:
         else Visit.Method.STAFF_IIN
     )
     return User.objects.filter(iin=value).first(), value, method
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Every venue of this person with its people inside now and today's numbers."""
+    venues = list(venues_for(request.user))
+    inside = occupancy(venue.pk for venue in venues)
+    today = today_by_venue([venue.pk for venue in venues])
+    rows = [
+        {
+            "venue": venue,
+            "inside": inside.get(venue.pk, 0),
+            "capacity": venue_facts(venue, timezone.now()).effective_capacity,
+            "admitted": today.get(venue.pk, {}).get("admitted", 0),
+            "denied": today.get(venue.pk, {}).get("denied", 0),
+        }
+        for venue in venues
+    ]
+    return render(request, "visits/dashboard.html", {"rows": rows})
+
+
+@login_required
+def venue_dashboard(request: HttpRequest, venue_id: int) -> HttpResponse:
+    venue = venue_for(request.user, venue_id)
+    now = timezone.now()
+    summary = today_summary(venue, now)
+    days = daily_counts(venue, 7, now)
+    peak = max([day["admitted"] + day["denied"] for day in days] + [1])
+    filters = VisitLogFilterForm(request.GET or None)
+    log = Paginator(visit_log(venue, **filters.filters()), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "visits/venue_dashboard.html",
+        {
+            "venue": venue,
+            "is_admin": is_venue_admin(request.user, venue),
+            "inside": occupancy([venue.pk]).get(venue.pk, 0),
+            "capacity": venue_facts(venue, now).effective_capacity,
+            "summary": summary,
+            "denials": [
+                {"code": code, "label": DENIAL_LABELS.get(code, code), "count": count}
+                for code, count in sorted(summary["denials"].items(), key=lambda item: -item[1])
+            ],
+            "days": [
+                {**day, "height": round(100 * (day["admitted"] + day["denied"]) / peak)}
+                for day in days
+            ],
+            "filters": filters,
+            "log": log,
+            "rows": [
+                {
+                    "visit": visit,
+                    "iin": mask_iin(visit.iin),
+                    "status_label": StatusChoices(visit.status).label,
+                    "denial": DENIAL_LABELS.get(visit.denial_code, ""),
+                }
+                for visit in log
+            ],
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+def venue_export(request: HttpRequest, venue_id: int) -> HttpResponse:
+    """The visit log as CSV for the organisation's administrator, IINs masked."""
+    venue = managed_venue(request.user, venue_id)
+    filters = VisitLogFilterForm(request.GET or None)
+    visits = visit_log(venue, **filters.filters())
+    header = [
+        _("Checked in"),
+        _("Checked out"),
+        _("IIN"),
+        _("Status"),
+        _("Decision"),
+        _("Reason"),
+        _("How"),
+    ]
+    rows = (
+        [
+            timezone.localtime(visit.checked_in_at).strftime("%Y-%m-%d %H:%M"),
+            timezone.localtime(visit.checked_out_at).strftime("%Y-%m-%d %H:%M")
+            if visit.checked_out_at
+            else "",
+            mask_iin(visit.iin),
+            StatusChoices(visit.status).label,
+            _("admitted") if visit.admitted else _("denied"),
+            DENIAL_LABELS.get(visit.denial_code, ""),
+            visit.get_method_display(),
+        ]
+        for visit in visits.iterator(chunk_size=2000)
+    )
+    logger.info("account %s exported the visit log of venue %s", request.user.pk, venue.pk)
+    response = HttpResponse(csv_document(header, rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="ashyq-visits-{venue.pk}.csv"'
+    return response
