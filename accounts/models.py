@@ -70,3 +70,44 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else str(self.phone or "")
+
+
+class AuditEntry(models.Model):
+    """Who looked at or changed whose data, when, from where (SPEC §5).
+
+    Append-only: the admin shows it read-only, and on PostgreSQL a trigger
+    refuses UPDATE and DELETE, so not even a bug in our code can rewrite it.
+    """
+
+    class Action(models.TextChoices):
+        PERSON_VIEWED = "person_viewed", _("looked at a person")
+        CONTACTS_TRACED = "contacts_traced", _("traced contacts")
+        CONTACTS_MARKED = "contacts_marked", _("marked contacts")
+        EXPORTED = "exported", _("exported data")
+        STATUS_ADDED = "status_added", _("added a status record")
+        STATUS_LIFTED = "status_lifted", _("lifted a status record")
+        LAB_IMPORTED = "lab_imported", _("imported lab results")
+        ISOLATION_SET = "isolation_set", _("set a place of isolation")
+
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
+    action = models.CharField(_("what"), max_length=40, choices=Action.choices)
+    iin = models.CharField(_("whose IIN"), max_length=12, blank=True, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=60, blank=True)
+    object_id = models.CharField(_("object id"), max_length=60, blank=True)
+    detail = models.JSONField(_("details"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("from where"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_id} {self.action}"

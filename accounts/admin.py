@@ -1,0 +1,45 @@
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import AuditEntry, User
+
+
+@admin.register(User)
+class UserAdmin(admin.ModelAdmin):
+    """Accounts have no password: people sign in by SMS code, staff included."""
+
+    ordering = ["-date_joined"]
+    list_display = ["phone", "full_name", "iin", "language", "is_staff", "date_joined"]
+    list_filter = ["is_staff", "is_superuser", "is_active", "language", "groups"]
+    search_fields = ["phone", "full_name", "iin"]
+    readonly_fields = ["date_joined", "last_login", "qr_key"]
+    fieldsets = [
+        (None, {"fields": ["phone", "phone_verified", "full_name", "iin", "language"]}),
+        (
+            _("Permissions"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    filter_horizontal = ["groups", "user_permissions"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Read-only: the log is evidence, not a working document."""
+
+    list_display = ["created_at", "actor", "action", "iin", "object_type", "object_id", "ip"]
+    list_filter = ["action", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["iin", "actor__phone", "actor__full_name", "object_id"]
+    date_hierarchy = "created_at"
+    list_select_related = ["actor"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
