@@ -135,7 +135,7 @@ else:
 
 # Celery: with no broker configured, tasks run in-process so that a local run
 # needs nothing but Python.
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 # Off, so that an eager task's retry runs in-process instead of surfacing as
 # an error in the request that queued it. Tests turn it on.

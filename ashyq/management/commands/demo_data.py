@@ -1,11 +1,41 @@
+import datetime
+
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from accounts.models import User
+from statuses.models import StatusRecord
+from statuses.services import record_add
+from venues.models import Category, Organisation, Region, StaffMembership, Venue
+from visits.models import IsolationPoint, Visit
 
-DEMO_PEOPLE = [
-    ("+77010000001", "Айгерім Сәрсенова", "kk"),
-    ("+77010000002", "Иван Петров", "ru"),
-    ("+77010000003", "Dana Nurlanovna", "en"),
+# (phone, name, language, IIN, status or None)
+PEOPLE = [
+    ("+77010000001", "Айгерім Сәрсенова", "kk", "950101300016", "green"),
+    ("+77010000002", "Иван Петров", "ru", "880315300511", None),
+    ("+77010000003", "Dana Nurlanova", "en", "061211600012", "yellow"),
+    ("+77010000004", "Ерлан Жұмабаев", "kk", "900101300007", "red"),
+]
+ADMIN_PHONE = "+77010000000"
+OWNER_PHONE = "+77010000010"
+EPIDEMIOLOGIST_PHONE = "+77010000020"
+DEMO_BIN = "050140001238"
+
+VENUES = [
+    # (code, kk, ru, en, category, capacity, lat, lon)
+    (
+        "demo-grocery",
+        "Magnum Абай",
+        "Magnum Абая",
+        "Magnum Abai",
+        "grocery",
+        80,
+        "43.238949",
+        "76.889709",
+    ),
+    ("demo-cafe", "Кофейня Дос", "Кофейня Дос", "Dos Coffee", "cafe", 30, "43.240000", "76.905000"),
+    ("demo-mall", "Mega Park", "Mega Park", "Mega Park", "mall", 500, "43.264000", "76.929000"),
 ]
 
 
@@ -13,17 +43,104 @@ class Command(BaseCommand):
     help = "Load demo data for a local run. Safe to run again: nothing is created twice."
 
     def handle(self, *args, **options) -> None:
-        created = 0
-        for phone, name, language in DEMO_PEOPLE:
-            _, is_new = User.objects.get_or_create(
-                phone=phone,
-                defaults={"full_name": name, "language": language, "phone_verified": True},
+        now = timezone.now()
+        if not User.objects.filter(phone=ADMIN_PHONE).exists():
+            User.objects.create_superuser(ADMIN_PHONE, full_name="Demo Administrator")
+        epidemiologist, _ = User.objects.get_or_create(
+            phone=EPIDEMIOLOGIST_PHONE,
+            defaults={"full_name": "Гүлнар Эпидемиолог", "language": "ru", "is_staff": True},
+        )
+        group = Group.objects.filter(name="epidemiologist").first()
+        if group is not None:
+            epidemiologist.groups.add(group)
+        owner, _ = User.objects.get_or_create(
+            phone=OWNER_PHONE, defaults={"full_name": "Асхат Иманов", "language": "kk"}
+        )
+        organisation, _ = Organisation.objects.get_or_create(
+            bin=DEMO_BIN, defaults={"legal_name": "ТОО «Ashyq Demo»", "admin": owner}
+        )
+        region = Region.objects.get(code="almaty")
+        venues = []
+        for code, kk, ru, en, category, capacity, lat, lon in VENUES:
+            kind = Category.objects.get(code=category)
+            venue, _ = Venue.objects.get_or_create(
+                code=code,
+                defaults={
+                    "organisation": organisation,
+                    "name": kk,
+                    "name_kk": kk,
+                    "name_ru": ru,
+                    "name_en": en,
+                    "category": kind,
+                    "region": region,
+                    "address": "Алматы, Абай даңғылы 10",
+                    "latitude": lat,
+                    "longitude": lon,
+                    "capacity": capacity,
+                    "pcr_required": kind.pcr_required_default,
+                    "test_mode_until": now - datetime.timedelta(days=1),
+                },
             )
-            created += is_new
-        if not User.objects.filter(is_superuser=True).exists():
-            User.objects.create_superuser("+77010000000", full_name="Demo Administrator")
-            created += 1
+            venues.append(venue)
+        for phone, name, language, iin, status in PEOPLE:
+            person, _ = User.objects.get_or_create(
+                phone=phone,
+                defaults={
+                    "full_name": name,
+                    "language": language,
+                    "iin": iin,
+                    "phone_verified": True,
+                },
+            )
+            if status and not StatusRecord.objects.filter(iin=iin).exists():
+                source = {"green": "vaccination", "yellow": "contact", "red": "pcr_positive"}
+                record_add(
+                    iin=iin,
+                    status=status,
+                    source=source[status],
+                    valid_from=now - datetime.timedelta(days=2),
+                    valid_until=now + datetime.timedelta(days=5 if status != "green" else 200),
+                    created_by=None,
+                    note="demo",
+                )
+        IsolationPoint.objects.get_or_create(
+            iin="061211600012",
+            defaults={
+                "address": "Абай даңғылы 12",
+                "latitude": "43.239500",
+                "longitude": "76.889900",
+            },
+        )
+        StaffMembership.objects.get_or_create(
+            venue=venues[0], user=User.objects.get(phone="+77010000002")
+        )
+        if not Visit.objects.exists():
+            for hours_ago, person_phone, venue, admitted, code in [
+                (30, "+77010000001", venues[1], True, ""),
+                (28, "+77010000004", venues[1], True, ""),
+                (5, "+77010000002", venues[1], False, "pcr_required"),
+                (2, "+77010000004", venues[2], False, "red"),
+            ]:
+                person = User.objects.get(phone=person_phone)
+                Visit.objects.create(
+                    venue=venue,
+                    iin=person.iin,
+                    user=person,
+                    method=Visit.Method.SELF_SCAN,
+                    status="green" if admitted else ("red" if code == "red" else "blue"),
+                    admitted=admitted,
+                    denial_code=code,
+                    checked_in_at=now - datetime.timedelta(hours=hours_ago),
+                    checked_out_at=now - datetime.timedelta(hours=hours_ago - 1)
+                    if admitted
+                    else None,
+                    checkout_method="self" if admitted else "",
+                )
         self.stdout.write(
-            f"Demo data ready ({created} new). Sign in with any Kazakhstan mobile number; "
-            "the administrator is +7 701 000 00 00. Codes are printed here and in var/sms.jsonl."
+            "Demo data ready. Sign in with any Kazakhstan mobile number; codes are printed here "
+            "and appended to var/sms.jsonl.\n"
+            f"  citizens: {', '.join(p[0] for p in PEOPLE)} (green, blue, yellow, red)\n"
+            f"  venue owner: {OWNER_PHONE}; epidemiologist (admin): {EPIDEMIOLOGIST_PHONE}; "
+            f"superuser: {ADMIN_PHONE}\n"
+            f"  venue QR pages: " + ", ".join(f"/v/{v.code}/" for v in venues)
         )
