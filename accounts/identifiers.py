@@ -173,3 +173,16 @@ def mask_name(full_name: str) -> str:
     """`Aigerim Sarsenova` -> `A***** S********`: enough for staff to match a face
     to an ID card, not enough to learn who was at the door."""
     return " ".join(word[0] + "*" * (len(word) - 1) for word in full_name.split() if word)
+
+
+def validate_bin_or_iin(raw: str) -> str:
+    """An organisation's number: a BIN, or the IIN of an individual entrepreneur.
+
+    The two are told apart by the 5th digit: 4-6 is a BIN's organisation
+    type, 0-3 the first digit of the day in an IIN's birth date. The message
+    of an error is the one for the kind of number it looks like.
+    """
+    value = "".join((raw or "").split())
+    if len(value) == IDENTIFIER_LENGTH and set(value) <= ASCII_DIGITS and value[4] in "0123":
+        return validate_iin(value)
+    return validate_bin(value)

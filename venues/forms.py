@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import PhoneField
-from accounts.identifiers import IdentifierError, validate_bin
+from accounts.identifiers import IdentifierError, validate_bin_or_iin
 from venues.models import Category, Region, Venue
 
 PCR_CHOICES = [
@@ -29,18 +29,11 @@ class OrganisationForm(forms.Form):
     )
 
     def clean_bin(self) -> str:
-        raw = self.cleaned_data["bin"]
+        # Individual entrepreneurs register with their IIN instead of a BIN.
         try:
-            return validate_bin(raw)
+            return validate_bin_or_iin(self.cleaned_data["bin"])
         except IdentifierError as exc:
-            # Individual entrepreneurs register with their IIN (SPEC §1 uses
-            # the same check digit); accept one when it is a valid IIN.
-            from accounts.identifiers import validate_iin
-
-            try:
-                return validate_iin(raw)
-            except IdentifierError:
-                raise forms.ValidationError(exc.message, code=exc.code) from None
+            raise forms.ValidationError(exc.message, code=exc.code) from None
 
 
 class VenueForm(forms.ModelForm):

@@ -48,7 +48,11 @@ def kiosk_token_valid(
 ) -> bool:
     """True for the current and the previous step's code, so a scan made just
     before the code turned over still works; anything older is refused."""
-    step_text, _, _ = (token or "").partition(".")
+    token = token or ""
+    # compare_digest refuses non-ASCII text; no valid token has any.
+    if not token.isascii():
+        return False
+    step_text, _, _ = token.partition(".")
     if not step_text.isascii() or not step_text.isdigit():
         return False
     step = int(step_text)

@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from accounts.identifiers import validate_bin
+from accounts.identifiers import validate_bin_or_iin
 from accounts.models import User
 from accounts.services import sms_queue
 from venues.models import Category, Invitation, Organisation, StaffMembership, Venue
@@ -39,7 +39,7 @@ VENUE_FIELDS = (
 
 def organisation_register(*, admin: User, bin: str, legal_name: str, venue: dict) -> Venue:
     """A citizen becomes a responsible person: their organisation and its first venue."""
-    bin = validate_bin(bin)
+    bin = validate_bin_or_iin(bin)
     with transaction.atomic():
         organisation = Organisation.objects.select_for_update().filter(bin=bin).first()
         if organisation is not None and organisation.admin_id != admin.pk:
@@ -72,9 +72,6 @@ def venue_create(*, organisation: Organisation, **fields) -> Venue:
     for name in VENUE_FIELDS:
         if name in fields:
             setattr(venue, name, fields[name])
-    # modeltranslation's plain `name` follows the default language; fall back
-    # so a venue named in one language only still has a name everywhere.
-    venue.name = fields.get("name_kk") or fields.get("name_ru") or fields.get("name_en") or ""
     venue.full_clean(exclude=["organisation"])
     venue.save()
     logger.info("venue %s created for organisation %s", venue.pk, organisation.pk)
@@ -82,11 +79,11 @@ def venue_create(*, organisation: Organisation, **fields) -> Venue:
 
 
 def venue_update(venue: Venue, **fields) -> Venue:
-    changed = []
-    for name in VENUE_FIELDS:
-        if name in fields and getattr(venue, name) != fields[name]:
-            setattr(venue, name, fields[name])
-            changed.append(name)
+    # Every given field is written: a bound ModelForm has already copied the
+    # posted values onto this instance, so comparing with it finds no change.
+    changed = [name for name in VENUE_FIELDS if name in fields]
+    for name in changed:
+        setattr(venue, name, fields[name])
     if changed:
         venue.full_clean(exclude=["organisation"])
         venue.save(update_fields=changed)

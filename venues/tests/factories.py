@@ -1,0 +1,67 @@
+import datetime
+import itertools
+from collections.abc import Iterator
+from decimal import Decimal
+
+import factory
+
+from accounts.identifiers import check_digit
+from accounts.models import User
+from venues.models import Category, Organisation, Region, Venue
+
+
+def valid_bins() -> Iterator[str]:
+    """Valid, distinct BINs: head offices (type 4, division 0) registered in January 2005."""
+    for serial in itertools.count():
+        first11 = f"050140{serial:05d}"
+        digit = check_digit(first11)
+        if digit is not None:
+            yield f"{first11}{digit}"
+
+
+_bins = valid_bins()
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    phone = factory.Sequence(lambda n: f"+7702{n:07d}")
+    full_name = factory.Sequence(lambda n: f"Person {n}")
+    language = "en"
+    phone_verified = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs) -> User:
+        return model_class.objects.create_user(*args, **kwargs)
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    bin = factory.LazyFunction(lambda: next(_bins))
+    legal_name = factory.Sequence(lambda n: f"Organisation {n} LLP")
+    admin = factory.SubFactory(UserFactory)
+
+
+class VenueFactory(factory.django.DjangoModelFactory):
+    """A grocery in Almaty with a different name in each language, so that a
+    text shows which language it was rendered in."""
+
+    class Meta:
+        model = Venue
+
+    organisation = factory.SubFactory(OrganisationFactory)
+    name_kk = factory.Sequence(lambda n: f"Дүкен {n}")
+    name_ru = factory.Sequence(lambda n: f"Магазин {n}")
+    name_en = factory.Sequence(lambda n: f"Corner shop {n}")
+    name = factory.SelfAttribute("name_kk")
+    category = factory.LazyFunction(lambda: Category.objects.get(code="grocery"))
+    region = factory.LazyFunction(lambda: Region.objects.get(code="almaty"))
+    address = "Abay Avenue 10, Almaty"
+    latitude = Decimal("43.238949")
+    longitude = Decimal("76.889709")
+    capacity = 50
+    max_stay = datetime.timedelta(hours=3)

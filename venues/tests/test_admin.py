@@ -1,0 +1,201 @@
+"""The venues admin: reference data, organisations, and suspending venues."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from accounts.models import User
+from venues.models import Category, Region, StaffMembership, Venue
+from venues.tests.conftest import client_for
+from venues.tests.factories import UserFactory, VenueFactory
+
+pytestmark = pytest.mark.django_db
+
+T = datetime.datetime(2021, 9, 10, 6, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def admin_client():
+    superuser = User.objects.create_superuser("+77010000001", full_name="Root")
+    return client_for(superuser)
+
+
+def region_form(region: Region, **changes) -> dict:
+    return {
+        "code": region.code,
+        "name_kk": region.name_kk,
+        "name_ru": region.name_ru,
+        "name_en": region.name_en,
+        "zone": region.zone,
+        **changes,
+    }
+
+
+@pytest.mark.parametrize(
+    ("url_name", "text"),
+    [
+        ("admin:venues_region_changelist", "Almaty Region"),
+        ("admin:venues_category_changelist", "Grocery store"),
+        ("admin:venues_venue_changelist", "Corner shop"),
+        ("admin:venues_organisation_changelist", "Organisation"),
+        ("admin:venues_invitation_changelist", "+77015550011"),
+    ],
+)
+def test_the_changelists_open(admin_client, url_name, text):
+    venue = VenueFactory()
+    venue.invitations.create(phone="+77015550011", invited_by=venue.organisation.admin)
+
+    response = admin_client.get(reverse(url_name))
+
+    assert response.status_code == 200
+    assert text in response.content.decode()
+
+
+def test_the_organisation_page_lists_its_venues(admin_client):
+    venue = VenueFactory()
+    VenueFactory(organisation=venue.organisation, name_en="Second shop")
+
+    response = admin_client.get(
+        reverse("admin:venues_organisation_change", args=[venue.organisation.pk])
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert venue.organisation.bin in html
+    assert venue.name_en in html
+    assert "Second shop" in html
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    ["admin:venues_venue_change", "admin:venues_region_change", "admin:venues_category_change"],
+)
+def test_the_change_pages_open(admin_client, url_name):
+    venue = VenueFactory()
+    StaffMembership.objects.create(venue=venue, user=UserFactory(full_name="Staff Here"))
+    obj = {
+        "admin:venues_venue_change": venue,
+        "admin:venues_region_change": venue.region,
+        "admin:venues_category_change": venue.category,
+    }[url_name]
+
+    response = admin_client.get(reverse(url_name, args=[obj.pk]))
+
+    assert response.status_code == 200
+
+
+def test_the_venue_page_shows_the_code_but_not_the_kiosk_secret(admin_client):
+    venue = VenueFactory()
+
+    html = admin_client.get(reverse("admin:venues_venue_change", args=[venue.pk])).content.decode()
+
+    assert venue.code in html
+    assert venue.kiosk_secret not in html
+
+
+def test_the_suspend_action_suspends_the_selected_venues(admin_client):
+    first, second, untouched = VenueFactory(), VenueFactory(), VenueFactory()
+
+    response = admin_client.post(
+        reverse("admin:venues_venue_changelist"),
+        {"action": "suspend", "_selected_action": [first.pk, second.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "2 venues suspended." in response.content.decode()
+    assert list(Venue.objects.filter(suspended=True).order_by("pk")) == [first, second]
+    untouched.refresh_from_db()
+    assert untouched.suspended is False
+
+
+def test_the_resume_action_lifts_the_suspension(admin_client):
+    venue = VenueFactory(suspended=True, suspended_reason="Outbreak")
+
+    response = admin_client.post(
+        reverse("admin:venues_venue_changelist"),
+        {"action": "resume", "_selected_action": [venue.pk]},
+        follow=True,
+    )
+
+    venue.refresh_from_db()
+    assert "1 venue may admit visitors again." in response.content.decode()
+    assert (venue.suspended, venue.suspended_reason) == (False, "")
+
+
+def test_changing_a_regions_zone_records_when(admin_client):
+    region = Region.objects.get(code="almaty")
+    url = reverse("admin:venues_region_change", args=[region.pk])
+
+    with time_machine.travel(T, tick=False):
+        response = admin_client.post(url, region_form(region, zone="red"))
+
+    region.refresh_from_db()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:venues_region_changelist")
+    assert (region.zone, region.zone_changed_at) == ("red", T)
+
+
+def test_saving_a_region_without_changing_its_zone_keeps_the_date(admin_client):
+    region = Region.objects.get(code="almaty")
+    url = reverse("admin:venues_region_change", args=[region.pk])
+
+    response = admin_client.post(url, region_form(region, name_en="Almaty City"))
+
+    region.refresh_from_db()
+    assert response.status_code == 302
+    assert (region.name_en, region.zone, region.zone_changed_at) == ("Almaty City", "green", None)
+
+
+def test_changing_a_zone_in_the_list_records_when(admin_client):
+    almaty = Region.objects.get(code="almaty")
+    astana = Region.objects.get(code="astana")
+    data = {
+        "form-TOTAL_FORMS": "2",
+        "form-INITIAL_FORMS": "2",
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+        "form-0-id": almaty.pk,
+        "form-0-zone": "yellow",
+        "form-1-id": astana.pk,
+        "form-1-zone": "green",
+        "_save": "Save",
+    }
+
+    with time_machine.travel(T, tick=False):
+        response = admin_client.post(reverse("admin:venues_region_changelist"), data)
+
+    almaty.refresh_from_db()
+    astana.refresh_from_db()
+    assert response.status_code == 302
+    assert (almaty.zone, almaty.zone_changed_at) == ("yellow", T)
+    assert (astana.zone, astana.zone_changed_at) == ("green", None)
+
+
+def test_a_category_can_be_marked_essential_in_the_list(admin_client):
+    gym = Category.objects.get(code="gym")
+    data = {
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "1",
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+        "form-0-id": gym.pk,
+        "form-0-essential": "on",
+        "form-0-ordering": "5",
+        "_save": "Save",
+    }
+
+    response = admin_client.post(reverse("admin:venues_category_changelist"), data)
+
+    gym.refresh_from_db()
+    assert response.status_code == 302
+    assert (gym.essential, gym.pcr_required_default, gym.ordering) == (True, False, 5)
+
+
+def test_the_venues_admin_is_closed_to_a_responsible_person(owner, venue):
+    response = client_for(owner).get(reverse("admin:venues_venue_changelist"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
