@@ -11,6 +11,7 @@ logger = logging.getLogger(__name__)
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 when every backing service answers, 503 naming the one that does not."""
     checks: dict[str, str] = {}
+    queue_depth = None
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -26,14 +27,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
             client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
             client.ping()
             checks["redis"] = "ok"
+            # Tasks waiting for a worker: a growing number means too few workers.
+            queue_depth = client.llen(settings.CELERY_TASK_DEFAULT_QUEUE)
         except Exception as exc:
             logger.error("healthz: redis check failed: %s", exc)
             checks["redis"] = "error"
     healthy = all(value == "ok" for value in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "error", "checks": checks},
-        status=200 if healthy else 503,
-    )
+    body: dict = {"status": "ok" if healthy else "error", "checks": checks}
+    if queue_depth is not None:
+        body["celery_queue_depth"] = queue_depth
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -1,0 +1,94 @@
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from ashyq.logs import JSONFormatter, RequestIdFilter, request_id
+
+PRODUCTION_ENV = {
+    "DEBUG": "0",
+    "SECRET_KEY": "x7Tq9vLm2Rk8Yp4Ws6Nz1Bc3Df5Gh0Jk-production-like-secret-key",
+    "ALLOWED_HOSTS": "ashyq.example",
+    "SITE_URL": "https://ashyq.example",
+    "SMS_BACKEND": "http",
+    "SMS_HTTP_URL": "https://sms.example/send",
+}
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "REDIS_URL"}}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=Path(settings.BASE_DIR),
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_pass_the_deploy_check(tmp_path):
+    env = {**PRODUCTION_ENV, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        ("SECRET_KEY", "SECRET_KEY must be set when DEBUG is off."),
+        ("SMS_HTTP_URL", "SMS_BACKEND=http needs an http(s) SMS_HTTP_URL."),
+    ],
+)
+def test_production_refuses_to_start_without(missing, message, tmp_path):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+
+    result = manage("check", env=env)
+
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_every_response_carries_a_request_id(client):
+    response = client.get("/healthz")
+
+    assert len(response["X-Request-ID"]) == 32
+
+
+def test_the_proxys_request_id_is_kept(client):
+    response = client.get("/healthz", headers={"X-Request-ID": "nginx-abc-123"})
+
+    assert response["X-Request-ID"] == "nginx-abc-123"
+
+
+def test_a_hostile_request_id_is_replaced(client):
+    response = client.get("/healthz", headers={"X-Request-ID": "evil\nheader injection"})
+
+    assert response["X-Request-ID"] != "evil\nheader injection"
+    assert len(response["X-Request-ID"]) == 32
+
+
+def test_json_logs_carry_the_request_id():
+    record = logging.LogRecord(
+        "ashyq", logging.INFO, __file__, 1, "checked %s in", ("Айгерім",), None
+    )
+    token = request_id.set("req-42")
+    try:
+        RequestIdFilter().filter(record)
+    finally:
+        request_id.reset(token)
+
+    line = json.loads(JSONFormatter().format(record))
+
+    assert line["message"] == "checked Айгерім in"
+    assert line["request_id"] == "req-42"
+    assert line["level"] == "INFO"
+    assert line["logger"] == "ashyq"
