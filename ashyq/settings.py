@@ -156,6 +156,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "statuses.tasks.warn_expiring_greens",
         "schedule": 15 * 60,
     },
+    "notify-status-transitions": {
+        "task": "statuses.tasks.notify_status_transitions",
+        "schedule": 10 * 60,
+    },
     "close-expired-visits": {
         "task": "visits.tasks.close_expired_visits",
         "schedule": 5 * 60,

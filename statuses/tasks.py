@@ -5,7 +5,7 @@ from celery import shared_task
 from accounts.models import User
 from statuses.imports import lab_import_check, lab_import_commit
 from statuses.models import LabImport
-from statuses.services import warn_expiring
+from statuses.services import notify_transitions, warn_expiring
 
 logger = logging.getLogger(__name__)
 
@@ -14,6 +14,13 @@ logger = logging.getLogger(__name__)
 def warn_expiring_greens() -> int:
     sent = warn_expiring()
     logger.info("expiring green statuses: %d warnings queued", sent)
+    return sent
+
+
+@shared_task
+def notify_status_transitions() -> int:
+    sent = notify_transitions()
+    logger.info("status changes as time passed: %d SMS queued", sent)
     return sent
 
 

@@ -2,7 +2,6 @@ import datetime
 
 import pytest
 import time_machine
-from django.db import IntegrityError
 
 from accounts.identifiers import IdentifierError
 from accounts.models import User

@@ -1,0 +1,49 @@
+import datetime
+import itertools
+from collections.abc import Iterator
+
+import factory
+from django.contrib.auth.models import Group
+
+from accounts.identifiers import check_digit
+from accounts.models import User
+
+
+def valid_iins(born: datetime.date = datetime.date(1985, 1, 1)) -> Iterator[str]:
+    """Valid, distinct IINs of people born on `born` and the days after it.
+
+    About 9 000 per birth date: the serials whose check digit exists.
+    """
+    century = "3" if born.year < 2000 else "5"
+    for days in itertools.count():
+        prefix = (born + datetime.timedelta(days=days)).strftime("%y%m%d") + century
+        for serial in range(10_000):
+            first11 = f"{prefix}{serial:04d}"
+            digit = check_digit(first11)
+            if digit is not None:
+                yield f"{first11}{digit}"
+
+
+def iin(number: int) -> str:
+    """The `number`-th valid IIN: a stable, readable way to name people in tests."""
+    return next(itertools.islice(valid_iins(), number, None))
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    phone = factory.Sequence(lambda n: f"+7701{n:07d}")
+    language = "ru"
+    phone_verified = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs) -> User:
+        return model_class.objects.create_user(*args, **kwargs)
+
+
+def epidemiologist(**kwargs) -> User:
+    user = UserFactory(is_staff=True, **kwargs)
+    user.groups.add(Group.objects.get(name="epidemiologist"))
+    return user

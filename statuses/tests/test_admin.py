@@ -1,0 +1,530 @@
+import datetime
+import zoneinfo
+
+import pytest
+from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Group, Permission
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from statuses.models import LabImport, LabResult, StatusRecord
+from statuses.services import record_lift
+from statuses.tests.factories import UserFactory, epidemiologist, iin
+
+pytestmark = pytest.mark.django_db
+
+ALMATY = zoneinfo.ZoneInfo("Asia/Almaty")
+NOW = datetime.datetime(2021, 9, 20, 12, 0, tzinfo=ALMATY)
+DAY = datetime.timedelta(days=1)
+IIN_A = iin(1)
+IIN_B = iin(2)
+
+
+@pytest.fixture(autouse=True)
+def now(time_machine):
+    time_machine.move_to(NOW, tick=False)
+    return NOW
+
+
+@pytest.fixture
+def client(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+@pytest.fixture
+def epi(client):
+    user = epidemiologist()
+    client.force_login(user)
+    return user
+
+
+def record(**fields) -> StatusRecord:
+    defaults = {
+        "iin": IIN_A,
+        "status": "red",
+        "source": "manual",
+        "valid_from": NOW - DAY,
+        "valid_until": NOW + 9 * DAY,
+        "note": "confirmed by phone",
+    }
+    return StatusRecord.objects.create(**{**defaults, **fields})
+
+
+def lab_import(by, **fields) -> LabImport:
+    return LabImport.objects.create(file_name="results.csv", content=b"", created_by=by, **fields)
+
+
+def add_form(**fields) -> dict[str, str]:
+    data = {
+        "iin": IIN_A,
+        "source": "manual",
+        "status": "red",
+        "valid_from_0": "2021-09-20",
+        "valid_from_1": "09:00:00",
+        "valid_until_0": "2021-09-30",
+        "valid_until_1": "09:00:00",
+        "note": "Positive rapid test seen at the clinic",
+    }
+    return {**data, **fields}
+
+
+def test_the_epidemiologist_group_has_exactly_its_permissions():
+    group = Group.objects.get(name="epidemiologist")
+
+    assert sorted(f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()) == [
+        "accounts.view_user",
+        "statuses.add_labimport",
+        "statuses.add_statusrecord",
+        "statuses.change_statusinfo",
+        "statuses.lift_statusrecord",
+        "statuses.view_labimport",
+        "statuses.view_labresult",
+        "statuses.view_notification",
+        "statuses.view_statusinfo",
+        "statuses.view_statusrecord",
+    ]
+    assert Permission.objects.get(codename="lift_statusrecord").name == "Can lift status records"
+
+
+def admin_urls(user) -> list[str]:
+    existing = record()
+    done = lab_import(user, state=LabImport.State.DONE)
+    return [
+        reverse("admin:index"),
+        reverse("admin:statuses_statusrecord_changelist"),
+        reverse("admin:statuses_statusrecord_add"),
+        reverse("admin:statuses_statusrecord_change", args=[existing.pk]),
+        reverse("admin:statuses_statusrecord_lift", args=[existing.pk]),
+        reverse("admin:statuses_labimport_changelist"),
+        reverse("admin:statuses_labimport_add"),
+        reverse("admin:statuses_labimport_change", args=[done.pk]),
+        reverse("admin:statuses_labresult_changelist"),
+        reverse("admin:statuses_notification_changelist"),
+        reverse("admin:statuses_statusinfo_changelist"),
+        reverse("admin:statuses_statusinfo_change", args=["red"]),
+    ]
+
+
+def test_admin_pages_load_for_an_epidemiologist(client, epi):
+    statuses = {url: client.get(url).status_code for url in admin_urls(epi)}
+
+    assert statuses == dict.fromkeys(statuses, 200)
+
+
+def test_admin_pages_are_refused_to_a_citizen(client):
+    citizen = UserFactory()
+    client.force_login(citizen)
+
+    responses = {url: client.get(url) for url in admin_urls(citizen)}
+
+    assert {url: (r.status_code, r["Location"]) for url, r in responses.items()} == {
+        url: (302, f"/admin/login/?next={url}") for url in responses
+    }
+    assert (
+        client.get(reverse("admin:statuses_statusrecord_changelist"), follow=True).status_code
+        == 403
+    )
+
+
+def test_admin_pages_are_refused_to_staff_without_the_group(client):
+    staff = UserFactory(is_staff=True)
+    client.force_login(staff)
+    urls = admin_urls(staff)[1:]
+
+    statuses = {url: client.get(url).status_code for url in urls}
+
+    assert statuses == dict.fromkeys(urls, 403)
+
+
+def test_status_record_changelist_shows_full_iins(client, epi):
+    record(iin=IIN_A)
+
+    html = client.get(reverse("admin:statuses_statusrecord_changelist")).content.decode()
+
+    assert IIN_A in html
+
+
+def test_status_record_search_by_phone_finds_the_records_of_that_account(client, epi):
+    UserFactory(phone="+77011234567", iin=IIN_A)
+    mine = record(iin=IIN_A)
+    other = record(iin=IIN_B)
+    url = reverse("admin:statuses_statusrecord_changelist")
+
+    found = {
+        query: list(client.get(url, {"q": query}).context["cl"].result_list)
+        for query in [
+            "+7 701 123 45 67",
+            "87011234567",
+            IIN_A,
+            IIN_A[:6],
+            f"{IIN_B[:6]} {IIN_B[6:]}",
+        ]
+    }
+
+    assert found == {
+        "+7 701 123 45 67": [mine],
+        "87011234567": [mine],
+        IIN_A: [mine],
+        # Both born on 1 January 1985: the birth date finds them both.
+        IIN_A[:6]: [other, mine],
+        f"{IIN_B[:6]} {IIN_B[6:]}": [other],
+    }
+
+
+def test_status_record_filters_lifted(client, epi):
+    open_record = record()
+    lifted = record(lifted_at=NOW - DAY / 2, lift_reason="test error")
+    url = reverse("admin:statuses_statusrecord_changelist")
+
+    assert list(client.get(url, {"lifted": "yes"}).context["cl"].result_list) == [lifted]
+    assert list(client.get(url, {"lifted": "no"}).context["cl"].result_list) == [open_record]
+
+
+def test_status_record_add_requires_a_reason(client, epi):
+    response = client.post(reverse("admin:statuses_statusrecord_add"), add_form(note="  "))
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"note": ["This field is required."]}
+    assert StatusRecord.objects.count() == 0
+
+
+def test_status_record_add_refuses_a_malformed_iin(client, epi):
+    bad = IIN_A[:11] + str((int(IIN_A[11]) + 1) % 10)
+
+    response = client.post(reverse("admin:statuses_statusrecord_add"), add_form(iin=bad))
+
+    assert response.context["adminform"].form.errors == {
+        "iin": [
+            "This IIN is not valid: the last digit does not match the others. Check it for a typo."
+        ]
+    }
+    assert StatusRecord.objects.count() == 0
+
+
+def test_status_record_add_creates_the_record_through_the_service(
+    client, epi, sms_outbox, django_capture_on_commit_callbacks
+):
+    holder = UserFactory(iin=IIN_A, language="en")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:statuses_statusrecord_add"), add_form())
+
+    created = StatusRecord.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:statuses_statusrecord_changelist")
+    assert (
+        created.iin,
+        created.status,
+        created.source,
+        created.valid_from,
+        created.valid_until,
+        created.created_by,
+        created.note,
+    ) == (
+        IIN_A,
+        "red",
+        "manual",
+        datetime.datetime(2021, 9, 20, 9, 0, tzinfo=ALMATY),
+        datetime.datetime(2021, 9, 30, 9, 0, tzinfo=ALMATY),
+        epi,
+        "Positive rapid test seen at the clinic",
+    )
+    assert [(sms.to, sms.text) for sms in sms_outbox] == [
+        (str(holder.phone), "Ashyq: your status is now red, until 30.09.2021 09:00.")
+    ]
+    assert LogEntry.objects.get().user == epi
+
+
+def test_status_record_add_takes_the_vaccination_window_from_the_rules(client, epi):
+    client.post(
+        reverse("admin:statuses_statusrecord_add"),
+        add_form(source="vaccination", status="", valid_until_0="", valid_until_1=""),
+    )
+
+    created = StatusRecord.objects.get()
+    assert (created.status, created.valid_until - created.valid_from) == (
+        "green",
+        datetime.timedelta(days=365),
+    )
+
+
+def test_status_record_add_refuses_a_colour_the_source_does_not_give(client, epi):
+    response = client.post(
+        reverse("admin:statuses_statusrecord_add"), add_form(source="contact", status="green")
+    )
+
+    assert response.context["adminform"].form.errors == {
+        "status": ["This source gives the colour Yellow."]
+    }
+
+
+def test_status_record_add_refuses_a_pcr_result_by_hand(client, epi):
+    response = client.post(
+        reverse("admin:statuses_statusrecord_add"), add_form(source="pcr_positive")
+    )
+
+    assert list(response.context["adminform"].form.errors) == ["source"]
+
+
+def test_status_record_change_view_is_read_only(client, epi):
+    existing = record()
+    url = reverse("admin:statuses_statusrecord_change", args=[existing.pk])
+
+    page = client.get(url)
+    post = client.post(url, {"note": "changed"})
+
+    assert page.context["adminform"].form.fields == {}
+    assert 'name="_save"' not in page.content.decode()
+    assert reverse("admin:statuses_statusrecord_lift", args=[existing.pk]) in page.content.decode()
+    assert post.status_code == 403
+    existing.refresh_from_db()
+    assert existing.note == "confirmed by phone"
+
+
+def test_status_record_cannot_be_deleted(client, epi):
+    existing = record()
+
+    response = client.post(
+        reverse("admin:statuses_statusrecord_delete", args=[existing.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 403
+    assert StatusRecord.objects.count() == 1
+
+
+def test_status_record_lift_requires_a_reason(client, epi):
+    existing = record()
+
+    response = client.post(
+        reverse("admin:statuses_statusrecord_lift", args=[existing.pk]), {"reason": " "}
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"reason": ["This field is required."]}
+    existing.refresh_from_db()
+    assert existing.lifted_at is None
+
+
+def test_status_record_lift_records_who_and_why(client, epi):
+    existing = record()
+
+    response = client.post(
+        reverse("admin:statuses_statusrecord_lift", args=[existing.pk]),
+        {"reason": "The positive test was a mix-up"},
+    )
+
+    existing.refresh_from_db()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:statuses_statusrecord_change", args=[existing.pk])
+    assert (existing.lifted_at, existing.lifted_by, existing.lift_reason) == (
+        NOW,
+        epi,
+        "The positive test was a mix-up",
+    )
+    assert LogEntry.objects.get().get_change_message() == (
+        "Changed lifted at, lifted by and reason for lifting."
+    )
+
+
+def test_status_record_lift_twice_shows_the_error(client, epi):
+    existing = record()
+    record_lift(record=existing, by=epidemiologist(), reason="first")
+
+    response = client.post(
+        reverse("admin:statuses_statusrecord_lift", args=[existing.pk]), {"reason": "second"}
+    )
+
+    assert response.status_code == 200
+    assert "This record has already been lifted." in response.content.decode()
+    existing.refresh_from_db()
+    assert existing.lift_reason == "first"
+
+
+def test_status_record_lift_needs_the_lift_permission(client):
+    viewer = UserFactory(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_statusrecord"))
+    client.force_login(viewer)
+    existing = record()
+
+    page = client.get(reverse("admin:statuses_statusrecord_change", args=[existing.pk]))
+    lift = client.post(
+        reverse("admin:statuses_statusrecord_lift", args=[existing.pk]), {"reason": "x"}
+    )
+
+    assert page.status_code == 200
+    assert reverse("admin:statuses_statusrecord_lift", args=[existing.pk]) not in (
+        page.content.decode()
+    )
+    assert lift.status_code == 403
+
+
+CSV = (
+    "iin;sample_id;taken_at;result;lab\n"
+    f"{IIN_A};S-1;18.09.2021 10:30;positive;KDL\n"
+    f"123;S-2;18.09.2021 10:30;negative;KDL\n"
+).encode()
+
+
+def test_lab_import_upload_checks_the_file_and_shows_the_report(
+    client, epi, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:statuses_labimport_add"),
+            {"file": SimpleUploadedFile("results.csv", CSV, content_type="text/csv")},
+        )
+
+    uploaded = LabImport.objects.get()
+    report_url = reverse("admin:statuses_labimport_change", args=[uploaded.pk])
+    assert response.status_code == 302
+    assert response["Location"] == report_url
+    assert (uploaded.created_by, uploaded.file_name, bytes(uploaded.content)) == (
+        epi,
+        "results.csv",
+        CSV,
+    )
+    assert (uploaded.state, uploaded.accepted_rows, uploaded.rejected_rows) == (
+        LabImport.State.CHECKED,
+        1,
+        1,
+    )
+    report = client.get(report_url)
+    html = report.content.decode()
+    assert [row["message"] for row in report.context["rejected"]] == [
+        "An IIN must be exactly 12 digits long."
+    ]
+    assert "An IIN must be exactly 12 digits long." in html
+    assert "Confirm import" in html
+    assert 'http-equiv="refresh"' not in html
+
+
+def test_lab_import_report_speaks_the_viewers_language(client, epi):
+    checked = lab_import(
+        epi,
+        state=LabImport.State.CHECKED,
+        total_rows=1,
+        rejected_rows=1,
+        report={
+            "rejected": [
+                {"line": 2, "values": {"iin": "1"}, "code": "iin_length", "params": {}},
+                {
+                    "line": 3,
+                    "values": {"iin": IIN_A},
+                    "code": "duplicate_in_file",
+                    "params": {"line": 2},
+                },
+            ],
+            "rejected_total": 2,
+        },
+    )
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+
+    response = client.get(reverse("admin:statuses_labimport_change", args=[checked.pk]))
+
+    assert response.context["rejected"][0]["message"] == "ИИН должен состоять ровно из 12 цифр."
+    assert "Confirm import" not in response.content.decode()
+
+
+def test_lab_import_confirm_imports_the_file(client, epi, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("admin:statuses_labimport_add"),
+            {"file": SimpleUploadedFile("results.csv", CSV)},
+        )
+    uploaded = LabImport.objects.get()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:statuses_labimport_confirm", args=[uploaded.pk]))
+
+    uploaded.refresh_from_db()
+    assert response["Location"] == reverse("admin:statuses_labimport_change", args=[uploaded.pk])
+    assert (uploaded.state, uploaded.created_rows) == (LabImport.State.DONE, 1)
+    assert list(LabResult.objects.values_list("sample_id", flat=True)) == ["S-1"]
+    assert sorted(StatusRecord.objects.values_list("source", flat=True)) == [
+        "pcr_positive",
+        "recovery",
+    ]
+    assert set(StatusRecord.objects.values_list("created_by", flat=True)) == {epi.pk}
+
+
+def test_lab_import_confirm_is_post_only(client, epi):
+    checked = lab_import(epi, state=LabImport.State.CHECKED, accepted_rows=1)
+
+    response = client.get(reverse("admin:statuses_labimport_confirm", args=[checked.pk]))
+
+    checked.refresh_from_db()
+    assert response.status_code == 405
+    assert checked.state == LabImport.State.CHECKED
+
+
+def test_lab_import_confirm_is_refused_without_the_add_permission(client):
+    viewer = UserFactory(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_labimport"))
+    client.force_login(viewer)
+    checked = lab_import(viewer, state=LabImport.State.CHECKED, accepted_rows=1)
+
+    response = client.post(reverse("admin:statuses_labimport_confirm", args=[checked.pk]))
+
+    checked.refresh_from_db()
+    assert response.status_code == 403
+    assert checked.state == LabImport.State.CHECKED
+
+
+def test_lab_import_report_refreshes_and_shows_progress_while_running(client, epi):
+    running = lab_import(epi, state=LabImport.State.IMPORTING, accepted_rows=400)
+    cache.set(
+        f"lab-import-progress:{running.pk}", {"done": 100, "total": 400, "phase": "importing"}
+    )
+
+    html = client.get(
+        reverse("admin:statuses_labimport_change", args=[running.pk])
+    ).content.decode()
+
+    assert '<meta http-equiv="refresh" content="2">' in html
+    assert '<progress value="100" max="400">25%</progress>' in html
+    assert "Confirm import" not in html
+
+
+def test_lab_import_report_shows_a_file_error(client, epi, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("admin:statuses_labimport_add"),
+            {"file": SimpleUploadedFile("photo.jpg", b"\xff\xd8\xff\xe0\x00\x10JFIF\x00")},
+        )
+    failed = LabImport.objects.get()
+
+    response = client.get(reverse("admin:statuses_labimport_change", args=[failed.pk]))
+
+    assert failed.state == LabImport.State.FAILED
+    assert response.context["error"] == (
+        "This is not a CSV text file. Save it from the spreadsheet as CSV UTF-8."
+    )
+
+
+def test_lab_import_upload_requires_a_file(client, epi):
+    response = client.post(reverse("admin:statuses_labimport_add"), {})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"file": ["This field is required."]}
+    assert LabImport.objects.count() == 0
+
+
+def test_lab_import_cannot_be_changed_or_deleted(client, epi):
+    done = lab_import(epi, state=LabImport.State.DONE)
+
+    response = client.post(
+        reverse("admin:statuses_labimport_delete", args=[done.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 403
+    assert LabImport.objects.count() == 1
+
+
+def test_status_info_cannot_be_added_or_deleted(client, epi):
+    add = client.get(reverse("admin:statuses_statusinfo_add"))
+    delete = client.post(reverse("admin:statuses_statusinfo_delete", args=["red"]), {"post": "yes"})
+
+    assert (add.status_code, delete.status_code) == (403, 403)
