@@ -4,7 +4,16 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Value
+from django.db.models import (
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -58,8 +67,18 @@ def venue_facts(venue: Venue, now: datetime.datetime) -> VenueFacts:
     )
 
 
-def _locked_venue(venue_id: int | None, staff: User | None, code: str = "") -> Venue:
+def _locked_venue(
+    venue_id: int | None, staff: User | None, code: str = "", person_iin: str = ""
+) -> Venue:
     venues = Venue.objects.select_for_update(of=("self",)).select_related("category", "region")
+    if person_iin:
+        # The account of a person checked in by IIN rides along with the lock:
+        # one round trip fewer on the staff page's hot path.
+        venues = venues.annotate(
+            person_id=Subquery(
+                User.objects.filter(iin=person_iin, is_active=True).values("pk")[:1]
+            )
+        )
     if staff is not None:
         # Authorisation and the lock in one statement: the check-in budget is tight.
         venues = venues.filter(
@@ -104,7 +123,11 @@ def _visit_check_in(
     now: datetime.datetime | None = None,
 ) -> CheckInResult:
     now = now or timezone.now()
-    venue = _locked_venue(venue_id, staff, code=venue_code)
+    venue = _locked_venue(
+        venue_id, staff, code=venue_code, person_iin=iin if user is None else ""
+    )
+    if user is None and venue.person_id is not None:
+        user = User(pk=venue.person_id)
     if (
         venue.kiosk_only
         and method == Visit.Method.SELF_SCAN
@@ -203,6 +226,7 @@ def visits_close_expired(now: datetime.datetime | None = None) -> int:
     closed = 0
     stays = (
         Visit.objects.filter(admitted=True, checked_out_at__isnull=True)
+        .order_by()  # the default ordering would defeat DISTINCT
         .values_list("venue__max_stay", flat=True)
         .distinct()
     )

@@ -151,11 +151,9 @@ def _staff_context(request: HttpRequest, venue: Venue, form: StaffScanForm) -> d
     result = None
     visit_id = request.GET.get("visit", "")
     if visit_id.isdigit():
-        visit = (
-            Visit.objects.select_related("user")
-            .filter(pk=int(visit_id), venue=venue, recorded_by=request.user)
-            .first()
-        )
+        # Any visit at this venue: staff confirm exits and re-scans of
+        # people who checked themselves in, too.
+        visit = Visit.objects.select_related("user").filter(pk=int(visit_id), venue=venue).first()
         if visit is not None:
             result = {
                 "visit": visit,
@@ -229,6 +227,9 @@ def staff_page(request: HttpRequest, venue_id: int) -> HttpResponse:
                 reverse("visits:staff", args=[venue_id]) + "?" + urlencode(query)
             )
     venue = venue_for(request.user, venue_id)
+    if error:
+        # A fresh, empty field: a scanner's next code must not land after the old one.
+        form = StaffScanForm(initial={"mode": request.POST.get("mode", StaffScanForm.MODE_ENTRY)})
     context = _staff_context(request, venue, form)
     context["error"] = error
     return render(request, "visits/staff.html", context, status=200 if error else 400)
@@ -249,7 +250,8 @@ def _scanned_person(form: StaffScanForm) -> tuple[User | None, str, str]:
         if form.cleaned_data["source"] == "scanner"
         else Visit.Method.STAFF_IIN
     )
-    return User.objects.filter(iin=value).first(), value, method
+    # The account, if any, is found inside the check-in, along with the venue lock.
+    return None, value, method
 
 
 @login_required

@@ -160,4 +160,5 @@ def test_login_code_request_reaches_sms_file_through_celery_worker(
     # The code in the file is the one the site expects.
     response = client.post(reverse("account_confirm_login_code"), {"code": code.group(1)})
     assert response.status_code == 302
-    assert response["Location"] == reverse("home")
+    # A new number signs in and is asked for the IIN first.
+    assert response["Location"] == reverse("profile") + "?next=%2F"

@@ -90,3 +90,40 @@ def assert_max_queries():
 def client(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
+
+
+def staff_member(venue: Venue, **fields) -> User:
+    """A responsible person the organisation added to this venue's staff."""
+    from venues.models import StaffMembership
+
+    fields.setdefault("full_name", "Dana Kassymova")
+    user = User.objects.create_user(f"+7703{next(_serials):07d}", **fields)
+    StaffMembership.objects.create(venue=venue, user=user, added_by=venue.organisation.admin)
+    return user
+
+
+def make_visit(venue: Venue, *, iin: str | None = None, **fields):
+    """A visit row written directly, for tests that need history rather than a check-in."""
+    from visits.models import Visit
+
+    values = {
+        "iin": iin or new_iin(),
+        "method": Visit.Method.SELF_SCAN,
+        "status": "green",
+        "admitted": True,
+        "checked_in_at": timezone.now(),
+    }
+    values.update(fields)
+    return Visit.objects.create(venue=venue, **values)
+
+
+@pytest.fixture
+def reference_data() -> None:
+    """Regions and categories loaded again. A transactional test empties every
+    table when it ends, the data migration's rows too, so the next one must
+    bring them back itself; the migration's loader is idempotent."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("venues.migrations.0002_reference_data").load(apps, None)
