@@ -39,3 +39,45 @@ def read_sms_file(path: Path) -> list[dict]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+# Data that migrations load. A transactional test empties every table when it
+# ends, so the transactional tests that follow must load it again themselves.
+REFERENCE_DATA_LOADERS = [
+    ("statuses.migrations.0001_initial", "load_status_info"),
+    ("statuses.migrations.0002_epidemiologist_group", "create_group"),
+    ("venues.migrations.0002_reference_data", "load"),
+    ("visits.migrations.0002_epidemiologist_permissions", "grant"),
+]
+
+
+def load_reference_data() -> None:
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    # The group migrations flip `models_module` on the app configs they are
+    # given; here those are the live ones, so put them back afterwards.
+    saved = {config.label: config.models_module for config in apps.get_app_configs()}
+    try:
+        for module, function in REFERENCE_DATA_LOADERS:
+            loader = getattr(importlib.import_module(module), function)
+            loader(apps, SimpleNamespace(connection=connection))
+    finally:
+        for config in apps.get_app_configs():
+            config.models_module = saved[config.label]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_in_transactional_tests(request) -> None:
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (
+        (marker is not None and bool(marker.kwargs.get("transaction")))
+        or "transactional_db" in request.fixturenames
+        or "live_server" in request.fixturenames
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        load_reference_data()

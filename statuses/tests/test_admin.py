@@ -75,6 +75,7 @@ def test_the_epidemiologist_group_has_exactly_its_permissions():
     group = Group.objects.get(name="epidemiologist")
 
     assert sorted(f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()) == [
+        "accounts.view_auditentry",
         "accounts.view_user",
         "statuses.add_labimport",
         "statuses.add_statusrecord",
@@ -85,6 +86,19 @@ def test_the_epidemiologist_group_has_exactly_its_permissions():
         "statuses.view_notification",
         "statuses.view_statusinfo",
         "statuses.view_statusrecord",
+        "venues.change_region",
+        "venues.change_venue",
+        "venues.view_category",
+        "venues.view_organisation",
+        "venues.view_region",
+        "venues.view_venue",
+        "visits.add_isolationpoint",
+        "visits.change_isolationpoint",
+        "visits.export_visits",
+        "visits.trace_contacts",
+        "visits.view_isolationpoint",
+        "visits.view_person",
+        "visits.view_visit",
     ]
     assert Permission.objects.get(codename="lift_statusrecord").name == "Can lift status records"
 

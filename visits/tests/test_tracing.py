@@ -1,0 +1,482 @@
+"""Contact tracing (SPEC §5): the overlap arithmetic, the query, and marking contacts."""
+
+import datetime
+import os
+import random
+import re
+import zoneinfo
+
+import pytest
+from django.db import connection
+from django.utils import translation
+
+from accounts.models import AuditEntry, User
+from statuses.models import StatusRecord
+from visits.models import Visit
+from visits.tests.conftest import make_venue, make_visit, new_iin
+from visits.tracing import (
+    Account,
+    ContactToMark,
+    Overlap,
+    candidate_visits,
+    case_visits,
+    contacts_find,
+    contacts_mark,
+    contacts_sql,
+    contacts_statement,
+    is_contact,
+    overlap,
+    visit_end,
+    whole_minutes,
+)
+
+ALMATY = zoneinfo.ZoneInfo("Asia/Almaty")
+NOW = datetime.datetime(2021, 9, 20, 12, 0, tzinfo=ALMATY)
+MINUTE = datetime.timedelta(minutes=1)
+HOUR = datetime.timedelta(hours=1)
+DAY = datetime.timedelta(days=1)
+MAX_STAY = 3 * HOUR
+THRESHOLD = 15 * MINUTE
+
+
+def at(hour: int, minute: int = 0, day: int = 20) -> datetime.datetime:
+    return datetime.datetime(2021, 9, day, hour, minute, tzinfo=ALMATY)
+
+
+@pytest.fixture(autouse=True)
+def _frozen(time_machine, settings):
+    settings.TIME_ZONE = "Asia/Almaty"
+    time_machine.move_to(NOW, tick=False)
+    with translation.override("en"):
+        yield
+
+
+# The arithmetic, as a table.
+
+
+@pytest.mark.parametrize(
+    ("checked_in_at", "checked_out_at", "expected"),
+    [
+        pytest.param(at(10), at(11), at(11), id="checked out"),
+        pytest.param(at(11), None, NOW, id="open, inside the maximum stay: now"),
+        pytest.param(at(8), None, at(11), id="open past the maximum stay: entry + stay"),
+        pytest.param(at(9), None, NOW, id="open exactly the maximum stay"),
+        pytest.param(at(7), at(11), at(10), id="checked out late: entry + stay"),
+    ],
+)
+def test_visit_end(checked_in_at, checked_out_at, expected):
+    assert visit_end(checked_in_at, checked_out_at, MAX_STAY, NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("contact", "case", "minutes", "contact_at_15"),
+    [
+        pytest.param((at(11), at(11, 30)), (at(10), at(11)), 0, False, id="touching after"),
+        pytest.param((at(9, 30), at(10)), (at(10), at(11)), 0, False, id="touching before"),
+        pytest.param((at(8), at(9)), (at(10), at(11)), 0, False, id="apart"),
+        pytest.param((at(10, 46), at(11, 30)), (at(10), at(11)), 14, False, id="14 minutes"),
+        pytest.param((at(10, 45), at(11, 30)), (at(10), at(11)), 15, True, id="15 minutes"),
+        pytest.param((at(10, 44), at(11, 30)), (at(10), at(11)), 16, True, id="16 minutes"),
+        pytest.param((at(10, 10), at(10, 20)), (at(10), at(11)), 10, False, id="inside, short"),
+        pytest.param((at(9), at(12)), (at(10), at(11)), 60, True, id="around the case"),
+    ],
+)
+def test_overlap_and_contact_at_threshold_15(contact, case, minutes, contact_at_15):
+    shared = overlap(*contact, *case)
+
+    assert whole_minutes(shared) == minutes
+    assert is_contact(shared, THRESHOLD) is contact_at_15
+
+
+def test_is_contact_touching_is_never_a_contact_even_at_threshold_0():
+    assert is_contact(overlap(at(10), at(11), at(11), at(12)), datetime.timedelta(0)) is False
+
+
+def test_is_contact_one_second_short_of_the_threshold():
+    assert is_contact(THRESHOLD - datetime.timedelta(seconds=1), THRESHOLD) is False
+
+
+# The query.
+
+
+@pytest.fixture
+def venue(db):
+    return make_venue(name="Магнум", name_kk="Магнум", name_ru="Магнум", name_en="Magnum")
+
+
+@pytest.fixture
+def case(venue) -> str:
+    iin = new_iin()
+    make_visit(venue, iin=iin, checked_in_at=at(10), checked_out_at=at(11))
+    return iin
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("contact_in", "contact_out", "expected"),
+    [
+        pytest.param(at(11), at(11, 30), None, id="touching: 0 minutes"),
+        pytest.param(at(10, 46), at(11, 30), None, id="14 minutes"),
+        pytest.param(at(10, 45), at(11, 30), (at(11, 30), 15), id="15 minutes"),
+        pytest.param(at(10, 44), at(11, 30), (at(11, 30), 16), id="16 minutes"),
+        pytest.param(at(10, 30), None, (NOW, 30), id="still open: ends now"),
+        pytest.param(at(7, 30), None, (at(10, 30), 30), id="open past the stay: ends at 3 h"),
+        pytest.param(at(7, 30), at(11), (at(10, 30), 30), id="late exit counts up to 3 h"),
+        pytest.param(at(7), None, None, id="entered one maximum stay before: touching"),
+    ],
+)
+def test_contacts_find_boundaries(venue, case, contact_in, contact_out, expected):
+    contact = new_iin()
+    make_visit(venue, iin=contact, checked_in_at=contact_in, checked_out_at=contact_out)
+
+    found = contacts_find(case_iin=case, now=NOW)
+
+    if expected is None:
+        assert found == []
+    else:
+        contact_end, minutes = expected
+        assert [(c.iin, [(o.contact_end, o.minutes) for o in c.overlaps]) for c in found] == [
+            (contact, [(contact_end, minutes)])
+        ]
+
+
+@pytest.mark.django_db
+def test_contacts_find_while_the_case_is_still_inside(venue):
+    case = new_iin()
+    contact = new_iin()
+    make_visit(venue, iin=case, checked_in_at=at(11, 30))
+    make_visit(venue, iin=contact, checked_in_at=at(11), checked_out_at=at(11, 50))
+
+    found = contacts_find(case_iin=case, now=NOW)
+
+    assert [(c.iin, c.overlaps[0].case_end, c.minutes) for c in found] == [(contact, NOW, 20)]
+
+
+@pytest.mark.django_db
+def test_contacts_find_returns_venue_both_ranges_and_the_account(venue, case):
+    person = User.objects.create_user(
+        "+77011112233", iin=new_iin(), full_name="Дана Касымова", language="kk"
+    )
+    make_visit(venue, iin=person.iin, checked_in_at=at(9, 30), checked_out_at=at(10, 40))
+
+    found = contacts_find(case_iin=case, now=NOW)
+
+    assert len(found) == 1
+    assert found[0].iin == person.iin
+    assert found[0].account == Account(
+        full_name="Дана Касымова", phone="+77011112233", language="kk"
+    )
+    assert found[0].overlaps == (
+        Overlap(
+            venue_id=venue.pk,
+            venue_name="Magnum",
+            contact_start=at(9, 30),
+            contact_end=at(10, 40),
+            case_start=at(10),
+            case_end=at(11),
+        ),
+    )
+    assert (found[0].minutes, found[0].last_contact_end) == (40, at(10, 40))
+    with translation.override("kk"):
+        assert contacts_find(case_iin=case, now=NOW)[0].overlaps[0].venue_name == "Магнум"
+
+
+@pytest.mark.django_db
+def test_contacts_find_ignores_other_venues_denied_visits_and_the_case_itself(venue, case):
+    elsewhere = make_venue(name="Small")
+    make_visit(elsewhere, iin=new_iin(), checked_in_at=at(10), checked_out_at=at(11))
+    make_visit(
+        venue,
+        iin=new_iin(),
+        checked_in_at=at(10),
+        admitted=False,
+        status="red",
+        denial_code="red",
+    )
+    # The case's own other visits, here and elsewhere, are never contacts.
+    make_visit(venue, iin=case, checked_in_at=at(8), checked_out_at=at(9))
+    make_visit(elsewhere, iin=case, checked_in_at=at(11, 10), checked_out_at=at(11, 40))
+
+    assert contacts_find(case_iin=case, now=NOW) == []
+
+
+@pytest.mark.django_db
+def test_contacts_find_window_edges(venue):
+    case = new_iin()
+    inside, outside = new_iin(), new_iin()
+    # The case's visit that began exactly 14 days ago counts; one a second older does not.
+    edge = NOW - 14 * DAY
+    make_visit(venue, iin=case, checked_in_at=edge, checked_out_at=edge + HOUR)
+    make_visit(venue, iin=inside, checked_in_at=edge, checked_out_at=edge + HOUR)
+    other = make_venue(name="Other")
+    early = edge - datetime.timedelta(seconds=1)
+    make_visit(other, iin=case, checked_in_at=early, checked_out_at=early + HOUR)
+    make_visit(other, iin=outside, checked_in_at=early, checked_out_at=early + HOUR)
+
+    assert [c.iin for c in contacts_find(case_iin=case, now=NOW)] == [inside]
+    assert [c.iin for c in contacts_find(case_iin=case, now=NOW, days=15)] == [inside, outside]
+
+
+@pytest.mark.django_db
+def test_contacts_find_groups_a_person_met_twice_and_puts_the_longest_first(venue, case):
+    cafe = make_venue(name="Cafe")
+    make_visit(cafe, iin=case, checked_in_at=at(11, 10), checked_out_at=at(11, 50))
+    twice, once = new_iin(), new_iin()
+    make_visit(venue, iin=twice, checked_in_at=at(10, 30), checked_out_at=at(10, 50))
+    make_visit(cafe, iin=twice, checked_in_at=at(11, 20), checked_out_at=at(11, 40))
+    make_visit(venue, iin=once, checked_in_at=at(10), checked_out_at=at(10, 30))
+
+    found = contacts_find(case_iin=case, now=NOW)
+
+    assert [(c.iin, c.minutes, c.venue_names, c.last_contact_end) for c in found] == [
+        (twice, 40, ["Magnum", "Cafe"], at(11, 40)),
+        (once, 30, ["Magnum"], at(10, 30)),
+    ]
+
+
+@pytest.mark.django_db
+def test_contacts_find_takes_three_queries(venue, case, assert_max_queries):
+    for minute in range(0, 60, 5):
+        make_visit(venue, iin=new_iin(), checked_in_at=at(10, minute), checked_out_at=at(11))
+
+    with assert_max_queries(3):
+        found = contacts_find(case_iin=case, now=NOW)
+
+    assert len(found) == 10
+
+
+@pytest.mark.django_db
+def test_contacts_find_of_a_person_without_visits_is_empty(assert_max_queries):
+    with assert_max_queries(1):
+        assert contacts_find(case_iin=new_iin(), now=NOW) == []
+
+
+def _random_visits(venues, people, count: int, seed: int) -> None:
+    rng = random.Random(seed)  # noqa: S311 - repeatable test data, not a secret
+    visits = []
+    for _ in range(count):
+        checked_in_at = NOW - datetime.timedelta(microseconds=rng.randrange(15 * 86_400_000_000))
+        stay = datetime.timedelta(microseconds=rng.randrange(4 * 3_600_000_000))
+        checked_out_at = checked_in_at + stay
+        if checked_out_at > NOW or rng.random() < 0.1:
+            checked_out_at = None
+        admitted = rng.random() < 0.9
+        visits.append(
+            Visit(
+                venue=rng.choice(venues),
+                iin=rng.choice(people),
+                method=Visit.Method.SELF_SCAN,
+                status="green" if admitted else "red",
+                admitted=admitted,
+                denial_code="" if admitted else "red",
+                checked_in_at=checked_in_at,
+                checked_out_at=checked_out_at if admitted else None,
+            )
+        )
+    Visit.objects.bulk_create(visits)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("days", "minutes"), [(14, 15), (3, 1), (14, 60)])
+def test_contacts_sql_gives_the_same_answer_as_the_orm(days, minutes):
+    venues = [make_venue(name=f"Venue {number}") for number in range(5)]
+    venues[0].max_stay = HOUR
+    venues[0].save(update_fields=["max_stay"])
+    people = [new_iin() for _ in range(40)]
+    for number, iin in enumerate(people[:10]):
+        User.objects.create_user(f"+7707{number:07d}", iin=iin)
+    _random_visits(venues, people, 600, seed=days * 100 + minutes)
+    min_overlap = datetime.timedelta(minutes=minutes)
+
+    for case in people[:8]:
+        orm = contacts_find(case_iin=case, now=NOW, days=days, min_overlap=min_overlap)
+        sql = contacts_sql(case_iin=case, now=NOW, days=days, min_overlap=min_overlap)
+
+        assert sql == orm
+    assert any(contacts_find(case_iin=case, now=NOW) for case in people[:8])
+
+
+def needs_postgresql() -> None:
+    if connection.vendor != "postgresql":
+        if os.environ.get("CI"):
+            pytest.fail("The query plan test must run on PostgreSQL in CI (set DATABASE_URL).")
+        pytest.skip("The query plan is PostgreSQL's; this test needs DATABASE_URL.")
+
+
+@pytest.fixture
+def busy_table(db) -> str:
+    """About 2000 visits over 50 venues and two weeks, and a case among them."""
+    venues = [make_venue(name=f"Venue {number}") for number in range(50)]
+    people = [new_iin() for _ in range(300)]
+    _random_visits(venues, people, 2000, seed=2021)
+    case = people[0]
+    for hours in (30, 80, 200):
+        start = NOW - hours * HOUR
+        make_visit(venues[hours % 50], iin=case, checked_in_at=start, checked_out_at=start + HOUR)
+    with connection.cursor() as cursor:
+        # Statistics as autovacuum would gather them on a live table.
+        cursor.execute("ANALYZE visits_visit")
+    return case
+
+
+INDEX_SCAN = re.compile(
+    r"(Bitmap Index Scan on|Index Scan using|Index Only Scan using) visit_venue_time"
+)
+
+
+@pytest.mark.django_db
+def test_candidate_query_reads_the_venue_time_index_not_the_whole_table(busy_table):
+    needs_postgresql()
+    case = busy_table
+    query = candidate_visits(case, case_visits(case, now=NOW)).values_list(
+        "iin", "venue_id", "checked_in_at", "checked_out_at"
+    )
+
+    plan = query.explain()
+
+    assert INDEX_SCAN.search(plan), plan
+    assert "Seq Scan on visits_visit" not in plan, plan
+
+
+@pytest.mark.django_db
+def test_contacts_statement_reads_the_indexes_not_the_whole_table(busy_table):
+    needs_postgresql()
+    sql, params, _as_time = contacts_statement(case_iin=busy_table, now=NOW)
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    # Both sides come from indexes: the case's visits from (iin, time), the
+    # others per case visit from a venue index; on a table this small the
+    # planner may prefer the plain venue_id index to (venue, time).
+    assert re.search(r"Bitmap Index Scan on visit_iin_time|Index Scan using visit_iin_time", plan)
+    assert re.search(r"Index Scan (on|using) (visit_venue_time|visits_visit_venue_id_)", plan), plan
+    assert "Seq Scan on visits_visit" not in plan, plan
+
+
+# Marking contacts.
+
+
+@pytest.fixture
+def epidemiologist(db) -> User:
+    return User.objects.create_user("+77017654321", full_name="Dr Serik", language="ru")
+
+
+def test_contacts_mark_creates_yellow_records_for_14_days_from_the_last_contact(
+    epidemiologist, django_capture_on_commit_callbacks, sms_outbox
+):
+    case = new_iin()
+    kazakh = User.objects.create_user("+77011110001", iin=new_iin(), language="kk")
+    russian = User.objects.create_user("+77011110002", iin=new_iin(), language="ru")
+    no_account = new_iin()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        created = contacts_mark(
+            case_iin=case,
+            contacts=[
+                ContactToMark(kazakh.iin, at(10, 40), "Magnum"),
+                (russian.iin, at(11, 30)),
+                (no_account, at(9, 15, day=19)),
+            ],
+            by=epidemiologist,
+            now=NOW,
+        )
+
+    assert created == 3
+    records = StatusRecord.objects.order_by("id")
+    assert [
+        (r.iin, r.status, r.source, r.valid_from, r.valid_until, r.created_by, r.note)
+        for r in records
+    ] == [
+        (
+            kazakh.iin,
+            "yellow",
+            "contact",
+            at(10, 40),
+            at(10, 40, day=20) + 14 * DAY,
+            epidemiologist,
+            f"contact of case ********{case[-4:]} at Magnum",
+        ),
+        (
+            russian.iin,
+            "yellow",
+            "contact",
+            at(11, 30),
+            at(11, 30) + 14 * DAY,
+            epidemiologist,
+            f"contact of case ********{case[-4:]}",
+        ),
+        (
+            no_account,
+            "yellow",
+            "contact",
+            at(9, 15, day=19),
+            at(9, 15, day=19) + 14 * DAY,
+            epidemiologist,
+            f"contact of case ********{case[-4:]}",
+        ),
+    ]
+    assert sorted((sms.to, sms.text) for sms in sms_outbox) == [
+        ("+77011110001", "Ashyq: сіздің мәртебеңіз енді сары, 04.10.2021 10:40 дейін."),
+        ("+77011110002", "Ashyq: ваш статус теперь жёлтый, до 04.10.2021 11:30."),
+    ]
+
+
+def test_contacts_mark_twice_creates_nothing_and_sends_nothing_new(
+    epidemiologist, django_capture_on_commit_callbacks, sms_outbox
+):
+    case = new_iin()
+    person = User.objects.create_user("+77011110001", iin=new_iin(), language="kk")
+    contacts = [(person.iin, at(10, 40)), (new_iin(), at(11))]
+    with django_capture_on_commit_callbacks(execute=True):
+        first = contacts_mark(case_iin=case, contacts=contacts, by=epidemiologist, now=NOW)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        second = contacts_mark(case_iin=case, contacts=contacts, by=epidemiologist, now=NOW)
+
+    assert (first, second) == (2, 0)
+    assert StatusRecord.objects.count() == 2
+    assert len(sms_outbox) == 1
+
+
+def test_contacts_mark_again_after_a_lift_creates_a_new_record(epidemiologist):
+    from statuses.services import record_lift
+
+    case, person = new_iin(), new_iin()
+    contacts_mark(case_iin=case, contacts=[(person, at(10))], by=epidemiologist, now=NOW)
+    record_lift(record=StatusRecord.objects.get(), by=epidemiologist, reason="not a contact")
+
+    created = contacts_mark(case_iin=case, contacts=[(person, at(10))], by=epidemiologist, now=NOW)
+
+    assert created == 1
+    assert StatusRecord.objects.filter(lifted_at__isnull=True).count() == 1
+
+
+def test_contacts_mark_never_marks_the_case(epidemiologist):
+    case = new_iin()
+
+    created = contacts_mark(case_iin=case, contacts=[(case, at(10))], by=epidemiologist, now=NOW)
+
+    assert created == 0
+    assert StatusRecord.objects.count() == 0
+
+
+def test_contacts_mark_writes_one_audit_entry(epidemiologist):
+    case = new_iin()
+    people = [new_iin(), new_iin()]
+
+    contacts_mark(
+        case_iin=case,
+        contacts=[(iin, at(10)) for iin in people],
+        by=epidemiologist,
+        now=NOW,
+    )
+
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.action, entry.iin, entry.detail) == (
+        epidemiologist,
+        "contacts_marked",
+        case,
+        {"contacts": 2, "created": 2, "iins": people},
+    )

@@ -1,0 +1,551 @@
+"""Contact tracing (SPEC §5): who shared a venue with a case, and for long enough.
+
+For a case (an IIN), the case's admitted visits of the last days are the
+starting point; a contact is anyone else whose admitted visit at the same
+venue overlapped one of them by at least the minimum (15 minutes by default,
+the usual epidemiological definition of a close contact).
+
+The query never reads the whole visits table. Visits close themselves after
+the venue's maximum stay (SPEC §4), so a visit that overlaps the case's must
+have begun less than one maximum stay before the case's visit began: each
+case visit becomes one narrow range on the (venue, checked_in_at) index. For
+the same reason a visit counts as lasting at most one maximum stay here, even
+if someone pressed "Exit" a few minutes after the automatic check-out was due:
+the bound the query relies on and the arithmetic agree exactly.
+
+`contacts_find` is the ORM version the admin uses; `contacts_sql` asks the
+same question in one hand-written statement, for the benchmark.
+"""
+
+import datetime
+import operator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import reduce
+from typing import Any, NamedTuple
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from modeltranslation.utils import get_language, resolution_order
+
+from accounts.audit import audit_record
+from accounts.identifiers import mask_iin, validate_iin
+from accounts.models import AuditEntry, User
+from statuses.models import StatusRecord
+from statuses.rules import Source, Status
+from statuses.services import record_add
+from visits.exports import csv_document
+from visits.models import Visit
+
+DEFAULT_DAYS = 14
+DEFAULT_MIN_OVERLAP = datetime.timedelta(minutes=15)
+NO_TIME = datetime.timedelta(0)
+UTC = datetime.UTC
+EPOCH = datetime.datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = datetime.timedelta(microseconds=1)
+
+
+# The arithmetic: pure functions of times, tested as a table.
+
+
+def visit_end(
+    checked_in_at: datetime.datetime,
+    checked_out_at: datetime.datetime | None,
+    max_stay: datetime.timedelta,
+    now: datetime.datetime,
+) -> datetime.datetime:
+    """When a visit ended, for tracing: its check-out, or now while it is open,
+    and never later than the venue's maximum stay after entry."""
+    end = checked_out_at if checked_out_at is not None else now
+    return min(end, checked_in_at + max_stay)
+
+
+def overlap(
+    a_start: datetime.datetime,
+    a_end: datetime.datetime,
+    b_start: datetime.datetime,
+    b_end: datetime.datetime,
+) -> datetime.timedelta:
+    """How long two stays shared; zero when they touch or do not meet."""
+    return max(NO_TIME, min(a_end, b_end) - max(a_start, b_start))
+
+
+def is_contact(shared: datetime.timedelta, min_overlap: datetime.timedelta) -> bool:
+    # One leaving as the other enters is no contact, whatever the threshold.
+    return shared > NO_TIME and shared >= min_overlap
+
+
+def whole_minutes(duration: datetime.timedelta) -> int:
+    return int(duration // datetime.timedelta(minutes=1))
+
+
+# The answer: plain values.
+
+
+@dataclass(frozen=True)
+class Account:
+    full_name: str
+    phone: str
+    language: str
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """One of the contact's visits against one of the case's, at one venue."""
+
+    venue_id: int
+    venue_name: str
+    contact_start: datetime.datetime
+    contact_end: datetime.datetime
+    case_start: datetime.datetime
+    case_end: datetime.datetime
+
+    @property
+    def end(self) -> datetime.datetime:
+        return min(self.contact_end, self.case_end)
+
+    @property
+    def duration(self) -> datetime.timedelta:
+        return overlap(self.contact_start, self.contact_end, self.case_start, self.case_end)
+
+    @property
+    def minutes(self) -> int:
+        return whole_minutes(self.duration)
+
+
+@dataclass(frozen=True)
+class Contact:
+    iin: str
+    overlaps: tuple[Overlap, ...]
+    account: Account | None
+
+    @property
+    def has_account(self) -> bool:
+        return self.account is not None
+
+    @property
+    def last_contact_end(self) -> datetime.datetime:
+        """The moment the last contact ended: a contact's quarantine counts from it (SPEC §2)."""
+        return max(item.end for item in self.overlaps)
+
+    @property
+    def duration(self) -> datetime.timedelta:
+        return sum((item.duration for item in self.overlaps), NO_TIME)
+
+    @property
+    def minutes(self) -> int:
+        return whole_minutes(self.duration)
+
+    @property
+    def venue_names(self) -> list[str]:
+        return list(dict.fromkeys(item.venue_name for item in self.overlaps))
+
+
+class CaseVisit(NamedTuple):
+    venue_id: int
+    venue_name: str
+    max_stay: datetime.timedelta
+    start: datetime.datetime
+    end: datetime.datetime
+
+
+def venue_name(names: dict[str, str]) -> str:
+    """The venue's name in the active language, falling back as modeltranslation does."""
+    for language in resolution_order(get_language()):
+        if names.get(language):
+            return names[language]
+    return ""
+
+
+def _names(venue: Any) -> dict[str, str]:
+    return {code: getattr(venue, f"name_{code}") for code, _name in settings.LANGUAGES}
+
+
+def _group(overlaps: Iterable[tuple[str, Overlap]], accounts: dict[str, Account]) -> list[Contact]:
+    by_iin: dict[str, list[Overlap]] = defaultdict(list)
+    for iin, item in overlaps:
+        by_iin[iin].append(item)
+    contacts = [
+        Contact(
+            iin=iin,
+            overlaps=tuple(
+                sorted(items, key=lambda o: (o.contact_start, o.case_start, o.venue_id))
+            ),
+            account=accounts.get(iin),
+        )
+        for iin, items in by_iin.items()
+    ]
+    # The longest exposure first: that is whom an epidemiologist calls first.
+    return sorted(contacts, key=lambda contact: (-contact.duration, contact.iin))
+
+
+# The ORM version.
+
+
+def case_visits(
+    case_iin: str, *, now: datetime.datetime, days: int = DEFAULT_DAYS
+) -> list[CaseVisit]:
+    """The case's admitted visits that began within the window (the iin/time index)."""
+    since = now - datetime.timedelta(days=days)
+    visits = Visit.objects.filter(
+        iin=case_iin, admitted=True, checked_in_at__gte=since, checked_in_at__lte=now
+    ).select_related("venue")
+    return [
+        CaseVisit(
+            venue_id=visit.venue_id,
+            venue_name=venue_name(_names(visit.venue)),
+            max_stay=visit.venue.max_stay,
+            start=visit.checked_in_at,
+            end=visit_end(visit.checked_in_at, visit.checked_out_at, visit.venue.max_stay, now),
+        )
+        for visit in visits
+    ]
+
+
+def candidate_visits(case_iin: str, visits: Sequence[CaseVisit]) -> QuerySet[Visit]:
+    """Everyone else's admitted visits that may overlap the case's: one range of
+    the (venue, checked_in_at) index per case visit, bounded by the maximum stay."""
+    if not visits:
+        return Visit.objects.none()
+    ranges = [
+        Q(venue_id=visit.venue_id, checked_in_at__gt=visit.start - visit.max_stay)
+        & Q(checked_in_at__lt=visit.end)
+        for visit in visits
+    ]
+    return (
+        Visit.objects.filter(reduce(operator.or_, ranges), admitted=True)
+        .exclude(iin=case_iin)
+        .order_by()
+    )
+
+
+def contacts_find(
+    *,
+    case_iin: str,
+    now: datetime.datetime | None = None,
+    days: int = DEFAULT_DAYS,
+    min_overlap: datetime.timedelta = DEFAULT_MIN_OVERLAP,
+) -> list[Contact]:
+    """Every other person whose visit overlapped the case's by at least `min_overlap`.
+
+    Three queries whatever the numbers: the case's visits, the candidates, their accounts.
+    """
+    case_iin = validate_iin(case_iin)
+    now = now or timezone.now()
+    visits = case_visits(case_iin, now=now, days=days)
+    by_venue: dict[int, list[CaseVisit]] = defaultdict(list)
+    for visit in visits:
+        by_venue[visit.venue_id].append(visit)
+    found: list[tuple[str, Overlap]] = []
+    candidates = candidate_visits(case_iin, visits).values_list(
+        "iin", "venue_id", "checked_in_at", "checked_out_at"
+    )
+    for iin, venue_id, checked_in_at, checked_out_at in candidates:
+        for case in by_venue[venue_id]:
+            end = visit_end(checked_in_at, checked_out_at, case.max_stay, now)
+            if is_contact(overlap(checked_in_at, end, case.start, case.end), min_overlap):
+                found.append(
+                    (
+                        iin,
+                        Overlap(
+                            venue_id=venue_id,
+                            venue_name=case.venue_name,
+                            contact_start=checked_in_at,
+                            contact_end=end,
+                            case_start=case.start,
+                            case_end=case.end,
+                        ),
+                    )
+                )
+    return _group(found, _accounts({iin for iin, _ in found}))
+
+
+def _accounts(iins: set[str]) -> dict[str, Account]:
+    if not iins:
+        return {}
+    rows = User.objects.filter(iin__in=iins).values_list("iin", "full_name", "phone", "language")
+    return {
+        iin: Account(full_name=full_name, phone=str(phone or ""), language=language)
+        for iin, full_name, phone, language in rows
+    }
+
+
+# The same question in one statement. Times are compared as timestamps on
+# PostgreSQL and as integer microseconds on SQLite, which stores them as text.
+
+CONTACTS_SQL = """
+WITH case_visits AS (
+    SELECT v.venue_id, ve.max_stay, ve.name_kk, ve.name_ru, ve.name_en,
+           {in_at} AS case_start,
+           {least}(COALESCE({out_at}, %(now)s), {in_at} + ve.max_stay) AS case_end
+    FROM visits_visit v
+    JOIN venues_venue ve ON ve.id = v.venue_id
+    WHERE v.iin = %(iin)s AND v.admitted
+      AND {in_at} >= %(since)s AND {in_at} <= %(now)s
+),
+pairs AS (
+    SELECT o.iin, c.venue_id, c.name_kk, c.name_ru, c.name_en,
+           {o_in_at} AS contact_start,
+           {least}(COALESCE({o_out_at}, %(now)s), {o_in_at} + c.max_stay) AS contact_end,
+           c.case_start, c.case_end
+    FROM case_visits c
+    JOIN visits_visit o
+      ON o.venue_id = c.venue_id
+     AND {o_in_at} > c.case_start - c.max_stay
+     AND {o_in_at} < c.case_end
+    WHERE o.admitted AND o.iin <> %(iin)s
+)
+SELECT p.iin, p.venue_id, p.name_kk, p.name_ru, p.name_en,
+       p.contact_start, p.contact_end, p.case_start, p.case_end,
+       u.id, u.full_name, u.phone, u.language
+FROM pairs p
+LEFT JOIN accounts_user u ON u.iin = p.iin
+WHERE {least}(p.contact_end, p.case_end) - {greatest}(p.contact_start, p.case_start)
+      >= %(min_overlap)s
+  AND {least}(p.contact_end, p.case_end) > {greatest}(p.contact_start, p.case_start)
+"""
+
+
+def _sqlite_microseconds(column: str) -> str:
+    # Django keeps SQLite datetimes as "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC.
+    return (
+        f"(CAST(strftime('%%s', {column}) AS INTEGER) * 1000000"
+        f" + CAST(substr({column} || '.000000', 21, 6) AS INTEGER))"
+    )
+
+
+def _microseconds(value: datetime.datetime | datetime.timedelta) -> int:
+    if isinstance(value, datetime.timedelta):
+        return value // MICROSECOND
+    return (value - EPOCH) // MICROSECOND
+
+
+def _from_microseconds(value: int) -> datetime.datetime:
+    return EPOCH + datetime.timedelta(microseconds=value)
+
+
+def contacts_statement(
+    *,
+    case_iin: str,
+    now: datetime.datetime,
+    days: int = DEFAULT_DAYS,
+    min_overlap: datetime.timedelta = DEFAULT_MIN_OVERLAP,
+) -> tuple[str, dict[str, Any], Callable[[Any], datetime.datetime]]:
+    """The statement for this database, its parameters, and how to read its times."""
+    since = now - datetime.timedelta(days=days)
+    params: dict[str, Any] = {"iin": case_iin}
+    if connection.vendor == "postgresql":
+        sql = CONTACTS_SQL.format(
+            least="LEAST",
+            greatest="GREATEST",
+            in_at="v.checked_in_at",
+            out_at="v.checked_out_at",
+            o_in_at="o.checked_in_at",
+            o_out_at="o.checked_out_at",
+        )
+        params.update(now=now, since=since, min_overlap=min_overlap)
+        return sql, params, _aware
+    if connection.vendor == "sqlite":
+        sql = CONTACTS_SQL.format(
+            least="MIN",
+            greatest="MAX",
+            in_at=_sqlite_microseconds("v.checked_in_at"),
+            out_at=_sqlite_microseconds("v.checked_out_at"),
+            o_in_at=_sqlite_microseconds("o.checked_in_at"),
+            o_out_at=_sqlite_microseconds("o.checked_out_at"),
+        )
+        params.update(
+            now=_microseconds(now),
+            since=_microseconds(since),
+            min_overlap=_microseconds(min_overlap),
+        )
+        return sql, params, _from_microseconds
+    raise NotImplementedError(
+        f"contacts_sql() speaks PostgreSQL and SQLite, not {connection.vendor}"
+    )
+
+
+def contacts_sql(
+    *,
+    case_iin: str,
+    now: datetime.datetime | None = None,
+    days: int = DEFAULT_DAYS,
+    min_overlap: datetime.timedelta = DEFAULT_MIN_OVERLAP,
+) -> list[Contact]:
+    """`contacts_find` as one hand-written query (PostgreSQL or SQLite)."""
+    sql, params, as_time = contacts_statement(
+        case_iin=validate_iin(case_iin),
+        now=now or timezone.now(),
+        days=days,
+        min_overlap=min_overlap,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    found: list[tuple[str, Overlap]] = []
+    accounts: dict[str, Account] = {}
+    for row in rows:
+        iin, venue_id, name_kk, name_ru, name_en = row[:5]
+        contact_start, contact_end, case_start, case_end = (as_time(value) for value in row[5:9])
+        user_id, full_name, phone, language = row[9:]
+        found.append(
+            (
+                iin,
+                Overlap(
+                    venue_id=venue_id,
+                    venue_name=venue_name({"kk": name_kk, "ru": name_ru, "en": name_en}),
+                    contact_start=contact_start,
+                    contact_end=contact_end,
+                    case_start=case_start,
+                    case_end=case_end,
+                ),
+            )
+        )
+        if user_id is not None:
+            accounts[iin] = Account(full_name=full_name, phone=phone or "", language=language)
+    return _group(found, accounts)
+
+
+def _aware(value: datetime.datetime) -> datetime.datetime:
+    return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
+
+
+# The writes.
+
+
+def contacts_trace(
+    *,
+    case_iin: str,
+    by: User,
+    request: HttpRequest | None = None,
+    now: datetime.datetime | None = None,
+    days: int = DEFAULT_DAYS,
+    min_overlap: datetime.timedelta = DEFAULT_MIN_OVERLAP,
+) -> list[Contact]:
+    """Trace, and write down who traced whom: looking at someone's contacts is
+    looking at other people's visits (SPEC §5, the audit log)."""
+    contacts = contacts_find(case_iin=case_iin, now=now, days=days, min_overlap=min_overlap)
+    audit_record(
+        actor=by,
+        action=AuditEntry.Action.CONTACTS_TRACED,
+        iin=validate_iin(case_iin),
+        detail={
+            "days": days,
+            "minutes": whole_minutes(min_overlap),
+            "contacts": len(contacts),
+        },
+        request=request,
+    )
+    return contacts
+
+
+class ContactToMark(NamedTuple):
+    iin: str
+    last_contact_end: datetime.datetime
+    # Where they met, for the note on the record; empty when not known.
+    place: str = ""
+
+
+def contact_note(case_iin: str, place: str = "") -> str:
+    # For epidemiologists reading the history, not for the person: kept plain.
+    note = f"contact of case {mask_iin(case_iin)}"
+    return f"{note} at {place}" if place else note
+
+
+def contacts_mark(
+    *,
+    case_iin: str,
+    contacts: Iterable[ContactToMark | tuple],
+    by: User,
+    request: HttpRequest | None = None,
+    now: datetime.datetime | None = None,
+) -> int:
+    """Give the chosen contacts yellow status for 14 days from their last contact.
+
+    One transaction for all of them. A contact already marked for the same
+    contact (same person, same end of contact, not lifted) is skipped, so
+    pressing the button twice changes nothing. Account holders get one SMS
+    each, in their language, after commit (`record_add`). Returns how many
+    records were created.
+    """
+    case_iin = validate_iin(case_iin)
+    marks = [ContactToMark(*item) for item in contacts]
+    marks = [mark for mark in marks if mark.iin != case_iin]
+    duration = datetime.timedelta(days=settings.STATUS_CONTACT_DAYS)
+    created = 0
+    with transaction.atomic():
+        done = set(
+            StatusRecord.objects.filter(
+                iin__in={mark.iin for mark in marks},
+                source=Source.CONTACT.value,
+                valid_from__in={mark.last_contact_end for mark in marks},
+                lifted_at__isnull=True,
+            ).values_list("iin", "valid_from")
+        )
+        for mark in marks:
+            if (mark.iin, mark.last_contact_end) in done:
+                continue
+            record_add(
+                iin=mark.iin,
+                status=Status.YELLOW,
+                source=Source.CONTACT,
+                valid_from=mark.last_contact_end,
+                valid_until=mark.last_contact_end + duration,
+                created_by=by,
+                note=contact_note(case_iin, mark.place),
+                now=now,
+            )
+            done.add((mark.iin, mark.last_contact_end))
+            created += 1
+        audit_record(
+            actor=by,
+            action=AuditEntry.Action.CONTACTS_MARKED,
+            iin=case_iin,
+            detail={
+                "contacts": len(marks),
+                "created": created,
+                "iins": [mark.iin for mark in marks],
+            },
+            request=request,
+        )
+    return created
+
+
+def contacts_csv(contacts: Sequence[Contact]) -> str:
+    """Tracing results for a spreadsheet: one row per overlap, full IINs."""
+    header = [
+        _("Contact IIN"),
+        _("Name"),
+        _("Phone"),
+        _("Venue"),
+        _("Contact from"),
+        _("Contact to"),
+        _("Case from"),
+        _("Case to"),
+        _("Overlap, minutes"),
+    ]
+    rows = (
+        [
+            contact.iin,
+            contact.account.full_name if contact.account else "",
+            contact.account.phone if contact.account else "",
+            item.venue_name,
+            _local(item.contact_start),
+            _local(item.contact_end),
+            _local(item.case_start),
+            _local(item.case_end),
+            item.minutes,
+        ]
+        for contact in contacts
+        for item in contact.overlaps
+    )
+    return csv_document(header, rows)
+
+
+def _local(value: datetime.datetime) -> str:
+    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
