@@ -1,6 +1,7 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from ashyq import views
@@ -8,6 +9,9 @@ from statuses import views as status_views
 
 # Epidemiologists and operators sign in to the admin by SMS code like everyone else.
 admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = _("Ashyq: sanitary and epidemiological service")
+admin.site.site_title = _("Ashyq administration")
+admin.site.index_title = _("Work with people, venues and results")
 
 urlpatterns = [
     path("", status_views.home, name="home"),

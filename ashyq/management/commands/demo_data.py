@@ -116,8 +116,9 @@ class Command(BaseCommand):
         )
         if not Visit.objects.exists():
             for hours_ago, person_phone, venue, admitted, code in [
+                # The red person sat in the café with the green one: a contact to trace.
                 (30, "+77010000001", venues[1], True, ""),
-                (28, "+77010000004", venues[1], True, ""),
+                (30, "+77010000004", venues[1], True, ""),
                 (5, "+77010000002", venues[1], False, "pcr_required"),
                 (2, "+77010000004", venues[2], False, "red"),
             ]:
@@ -136,6 +137,10 @@ class Command(BaseCommand):
                     else None,
                     checkout_method="self" if admitted else "",
                 )
+        # Everyone signs in by SMS code; nobody has a password.
+        for user in User.objects.filter(password=""):
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
         self.stdout.write(
             "Demo data ready. Sign in with any Kazakhstan mobile number; codes are printed here "
             "and appended to var/sms.jsonl.\n"
