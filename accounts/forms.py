@@ -88,7 +88,57 @@ class ConfirmPhoneCodeForm(ConfirmLoginCodeForm):
         return super().clean_code()
 
 
+# Django's Kazakh catalogue lacks many form messages; every form a citizen or
+# a responsible person fills in takes ours instead (SPEC §6).
+FIELD_ERRORS = {
+    "required": _("Fill in this field."),
+    "max_length": _("This is too long: at most %(limit_value)d characters."),
+    "min_length": _("This is too short: at least %(limit_value)d characters."),
+    "invalid_choice": _("Choose one of the options."),
+    "max_value": _("Enter a number no greater than %(limit_value)s."),
+    "min_value": _("Enter a number no less than %(limit_value)s."),
+    "max_digits": _("Enter no more than %(max)s digits."),
+    "max_decimal_places": _("Enter no more than %(max)s digits after the decimal point."),
+    "max_whole_digits": _("Enter no more than %(max)s digits before the decimal point."),
+}
+TYPED_INVALID = {
+    forms.DateField: _("Enter a date."),
+    forms.DecimalField: _("Enter a number."),
+    forms.IntegerField: _("Enter a whole number."),
+}
+
+
+def translate_field_errors(form: forms.BaseForm) -> None:
+    """Replace Django's stock messages with ours; messages a form set itself stay."""
+    from django.core.validators import DecimalValidator
+
+    for field in form.fields.values():
+        stock = {}
+        for klass in reversed(type(field).__mro__):
+            if klass.__module__.startswith("django."):
+                stock.update(getattr(klass, "default_error_messages", {}))
+        ours = dict(FIELD_ERRORS)
+        for kind, message in TYPED_INVALID.items():
+            if isinstance(field, kind):
+                ours["invalid"] = message
+        for code, message in ours.items():
+            if code in field.error_messages and field.error_messages[code] == stock.get(code):
+                field.error_messages[code] = message
+        for validator in field.validators:
+            if isinstance(validator, DecimalValidator):
+                validator.messages = {
+                    **validator.messages,
+                    **{code: ours[code] for code in validator.messages if code in ours},
+                }
+            elif getattr(validator, "code", None) in ours:
+                validator.message = ours[validator.code]
+
+
 class ProfileForm(forms.Form):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        translate_field_errors(self)
+
     full_name = forms.CharField(
         label=_("Full name"),
         max_length=200,
@@ -113,3 +163,26 @@ class ProfileForm(forms.Form):
             return validate_iin(self.cleaned_data["iin"])
         except IdentifierError as exc:
             raise forms.ValidationError(exc.message, code=exc.code) from None
+
+
+class CoordinateField(forms.DecimalField):
+    """Latitude or longitude as pasted from a map: rounded to six decimals
+    (about 10 cm), never refused for having more."""
+
+    def __init__(self, *, limit: int, **kwargs) -> None:
+        super().__init__(
+            min_value=-limit,
+            max_value=limit,
+            max_digits=9,
+            decimal_places=6,
+            widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+            **kwargs,
+        )
+
+    def to_python(self, value):
+        number = super().to_python(value)
+        if number is None:
+            return None
+        from decimal import ROUND_HALF_UP, Decimal
+
+        return number.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)

@@ -13,7 +13,9 @@ from statuses.selectors import current_status, history, status_info
 def personal_qr_svg(user) -> str:
     token = personal_qr_token(user)
     # Medium error correction: survives a cracked screen or glare at the door.
-    return segno.make_qr(token, error="m").svg_inline(scale=5, border=2, dark="#000", light="#fff")
+    return segno.make_qr(token, error="m").svg_inline(
+        scale=5, border=2, dark="#000", light="#fff", omitsize=True
+    )
 
 
 @never_cache

@@ -3,37 +3,75 @@
 import re
 from html.parser import HTMLParser
 
-# Words that are the same in every language of the portal.
-ALLOWED_LATIN = {"Ashyq", "SMS", "QR", "English", "cookie", "IIN", "BIN", "PCR"}
+# Words that are the same in every language of the portal. CSV, SVG and PNG
+# name file formats, as in "CSV жүктеу" / "Скачать CSV".
+ALLOWED_LATIN = {
+    "Ashyq",
+    "SMS",
+    "QR",
+    "English",
+    "cookie",
+    "IIN",
+    "BIN",
+    "PCR",
+    "CSV",
+    "SVG",
+    "PNG",
+}
 VISIBLE_ATTRIBUTES = {"placeholder", "title", "alt", "aria-label"}
 LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
 
 
+VOID_ELEMENTS = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
+
+
 class _VisibleText(HTMLParser):
+    """Visible text and visible attributes, minus what is marked `lang="en"` on purpose
+    (the language switch, the trilingual poster) and minus scripts, styles and SVG."""
+
     def __init__(self) -> None:
         super().__init__()
         self.chunks: list[str] = []
-        self._skip = 0
-        self._foreign = 0
+        # One entry per open element: whether it hides its content from the check.
+        self._open: list[tuple[str, bool]] = []
+
+    @property
+    def _hidden(self) -> bool:
+        return any(hides for _, hides in self._open)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
-        if tag in {"script", "style", "title"} or tag == "svg":
-            self._skip += 1
-        # Text marked as another language on purpose (the language names).
-        if attributes.get("lang") == "en":
-            self._foreign += 1
-        for name in VISIBLE_ATTRIBUTES & attributes.keys():
-            self.chunks.append(attributes[name] or "")
+        if not self._hidden:
+            for name in VISIBLE_ATTRIBUTES & attributes.keys():
+                self.chunks.append(attributes[name] or "")
+        if tag in VOID_ELEMENTS:
+            return
+        hides = tag in {"script", "style", "title", "svg"} or attributes.get("lang") == "en"
+        self._open.append((tag, hides))
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in {"script", "style", "title", "svg"} and self._skip:
-            self._skip -= 1
-        if self._foreign and tag in {"span", "button", "a", "p"}:
-            self._foreign -= 1
+        # Close up to the matching element; HTML lets some end tags be left out.
+        for index in range(len(self._open) - 1, -1, -1):
+            if self._open[index][0] == tag:
+                del self._open[index:]
+                return
 
     def handle_data(self, data: str) -> None:
-        if not self._skip and not self._foreign:
+        if not self._hidden:
             self.chunks.append(data)
 
 

@@ -3,7 +3,7 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import PhoneField
+from accounts.forms import CoordinateField, PhoneField, translate_field_errors
 from accounts.identifiers import IdentifierError, validate_bin_or_iin
 from venues.models import Category, Region, Venue
 
@@ -28,6 +28,10 @@ class OrganisationForm(forms.Form):
         error_messages={"required": _("Enter the legal name of the organisation.")},
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        translate_field_errors(self)
+
     def clean_bin(self) -> str:
         # Individual entrepreneurs register with their IIN instead of a BIN.
         try:
@@ -37,6 +41,20 @@ class OrganisationForm(forms.Form):
 
 
 class VenueForm(forms.ModelForm):
+    latitude = CoordinateField(
+        limit=90, label=_("Latitude"), error_messages={"required": _("Enter the latitude.")}
+    )
+    longitude = CoordinateField(
+        limit=180, label=_("Longitude"), error_messages={"required": _("Enter the longitude.")}
+    )
+    capacity = forms.IntegerField(
+        label=_("Capacity"),
+        min_value=1,
+        max_value=100_000,
+        help_text=_("The most people allowed inside at once."),
+        error_messages={"required": _("Enter the capacity.")},
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
     pcr = forms.ChoiceField(
         label=_("PCR test mandatory at the entrance"), choices=PCR_CHOICES, required=False
     )
@@ -68,11 +86,6 @@ class VenueForm(forms.ModelForm):
             "name_ru": _("Name in Russian"),
             "name_en": _("Name in English"),
         }
-        widgets = {
-            "latitude": forms.NumberInput(attrs={"step": "0.000001", "inputmode": "decimal"}),
-            "longitude": forms.NumberInput(attrs={"step": "0.000001", "inputmode": "decimal"}),
-            "capacity": forms.NumberInput(attrs={"inputmode": "numeric"}),
-        }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -82,12 +95,10 @@ class VenueForm(forms.ModelForm):
         self.fields["region"].empty_label = _("Choose…")
         for name in ("name_kk", "name_ru", "name_en"):
             self.fields[name].required = False
-        self.fields["capacity"].error_messages["required"] = _("Enter the capacity.")
         self.fields["address"].error_messages["required"] = _("Enter the address.")
         self.fields["category"].error_messages["required"] = _("Choose the kind of venue.")
         self.fields["region"].error_messages["required"] = _("Choose the region.")
-        self.fields["latitude"].error_messages["required"] = _("Enter the latitude.")
-        self.fields["longitude"].error_messages["required"] = _("Enter the longitude.")
+        translate_field_errors(self)
         if self.instance.pk:
             self.fields["pcr"].initial = "yes" if self.instance.pcr_required else "no"
             self.fields["max_stay_hours"].initial = int(
@@ -115,3 +126,7 @@ class VenueForm(forms.ModelForm):
 
 class InviteForm(forms.Form):
     phone = PhoneField(label=_("Mobile number of your colleague"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        translate_field_errors(self)

@@ -9,7 +9,7 @@ from venues.rules import kiosk_step, kiosk_token
 
 def qr_svg_inline(content: str, scale: int = 8) -> str:
     # Quartile error correction: a poster by a door gets scratched and smudged.
-    return segno.make_qr(content, error="q").svg_inline(scale=scale, border=4)
+    return segno.make_qr(content, error="q").svg_inline(scale=scale, border=4, omitsize=True)
 
 
 def qr_file(content: str, kind: str, scale: int = 12) -> bytes:

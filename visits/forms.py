@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import CoordinateField, translate_field_errors
 from accounts.identifiers import IdentifierError, validate_iin
 from accounts.personal_qr import PREFIX as PERSONAL_QR_PREFIX
 
@@ -33,6 +34,10 @@ class StaffScanForm(forms.Form):
     source = forms.CharField(required=False, widget=forms.HiddenInput)
     nonce = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        translate_field_errors(self)
+
     def clean_q(self) -> str:
         value = self.cleaned_data["q"].strip()
         if value.startswith(PERSONAL_QR_PREFIX):
@@ -53,24 +58,16 @@ class IsolationPointForm(forms.Form):
         max_length=300,
         error_messages={"required": _("Enter the address.")},
     )
-    latitude = forms.DecimalField(
-        label=_("Latitude"),
-        min_value=-90,
-        max_value=90,
-        max_digits=9,
-        decimal_places=6,
-        error_messages={"required": _("Enter the latitude.")},
-        widget=forms.NumberInput(attrs={"step": "0.000001", "inputmode": "decimal"}),
+    latitude = CoordinateField(
+        limit=90, label=_("Latitude"), error_messages={"required": _("Enter the latitude.")}
     )
-    longitude = forms.DecimalField(
-        label=_("Longitude"),
-        min_value=-180,
-        max_value=180,
-        max_digits=9,
-        decimal_places=6,
-        error_messages={"required": _("Enter the longitude.")},
-        widget=forms.NumberInput(attrs={"step": "0.000001", "inputmode": "decimal"}),
+    longitude = CoordinateField(
+        limit=180, label=_("Longitude"), error_messages={"required": _("Enter the longitude.")}
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        translate_field_errors(self)
 
 
 class VisitLogFilterForm(forms.Form):
@@ -92,6 +89,7 @@ class VisitLogFilterForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("All")), *StatusChoices.choices]
+        translate_field_errors(self)
 
     def filters(self) -> dict:
         if not self.is_valid():

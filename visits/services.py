@@ -75,9 +75,7 @@ def _locked_venue(
         # The account of a person checked in by IIN rides along with the lock:
         # one round trip fewer on the staff page's hot path.
         venues = venues.annotate(
-            person_id=Subquery(
-                User.objects.filter(iin=person_iin, is_active=True).values("pk")[:1]
-            )
+            person_id=Subquery(User.objects.filter(iin=person_iin, is_active=True).values("pk")[:1])
         )
     if staff is not None:
         # Authorisation and the lock in one statement: the check-in budget is tight.
@@ -123,9 +121,7 @@ def _visit_check_in(
     now: datetime.datetime | None = None,
 ) -> CheckInResult:
     now = now or timezone.now()
-    venue = _locked_venue(
-        venue_id, staff, code=venue_code, person_iin=iin if user is None else ""
-    )
+    venue = _locked_venue(venue_id, staff, code=venue_code, person_iin=iin if user is None else "")
     if user is None and venue.person_id is not None:
         user = User(pk=venue.person_id)
     if (

@@ -142,8 +142,8 @@ def test_register_max_stay_hours_become_a_duration(citizen_client, hours):
 @pytest.mark.parametrize(
     ("hours", "message"),
     [
-        ("0", "Ensure this value is greater than or equal to 1."),
-        ("25", "Ensure this value is less than or equal to 24."),
+        ("0", "Enter a number no less than 1."),
+        ("25", "Enter a number no greater than 24."),
         ("", "Enter the maximum stay in hours."),
     ],
 )
@@ -281,11 +281,11 @@ def test_register_keeps_the_name_given_in_each_language(citizen, language):
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("latitude", "91", "Ensure this value is less than or equal to 90."),
-        ("latitude", "-90.5", "Ensure this value is greater than or equal to -90."),
-        ("longitude", "181", "Ensure this value is less than or equal to 180."),
+        ("latitude", "91", "Enter a number no greater than 90."),
+        ("latitude", "-90.5", "Enter a number no less than -90."),
+        ("longitude", "181", "Enter a number no greater than 180."),
         ("latitude", "", "Enter the latitude."),
-        ("capacity", "0", "Ensure this value is greater than or equal to 1."),
+        ("capacity", "0", "Enter a number no less than 1."),
         ("capacity", "", "Enter the capacity."),
         ("address", "", "Enter the address."),
         ("category", "", "Choose the kind of venue."),
@@ -426,7 +426,7 @@ def test_venue_settings_refuses_invalid_values(owner_client, venue):
 
     venue.refresh_from_db()
     assert response.status_code == 200
-    assert alerts(response) == ["Ensure this value is less than or equal to 90."]
+    assert alerts(response) == ["Enter a number no greater than 90."]
     assert venue.latitude == Decimal("43.238949")
     assert venue.pcr_required is False
 

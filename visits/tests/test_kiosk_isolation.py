@@ -176,7 +176,7 @@ def test_an_impossible_latitude_is_refused(client):
     response = client.post("/profile/isolation/", {**north_of_the_venue(0), "latitude": "91"})
 
     assert response.status_code == 200
-    assert "Ensure this value is less than or equal to 90." in text_of(response)
+    assert "Enter a number no greater than 90." in text_of(response)
     assert IsolationPoint.objects.count() == 0
 
 
