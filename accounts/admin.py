@@ -1,8 +1,23 @@
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditEntry, User
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written by the system: looked at, never changed by hand."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(User)
@@ -26,7 +41,7 @@ class UserAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """Read-only: the log is evidence, not a working document."""
 
     list_display = ["created_at", "actor", "action", "iin", "object_type", "object_id", "ip"]
@@ -34,12 +49,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ["iin", "actor__phone", "actor__full_name", "object_id"]
     date_hierarchy = "created_at"
     list_select_related = ["actor"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

@@ -22,6 +22,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
+from accounts.admin import ReadOnlyAdmin
 from accounts.models import User
 from accounts.phones import PhoneError, parse_phone
 from statuses.forms import LabImportUploadForm, LiftForm, StatusRecordAddForm
@@ -45,19 +46,6 @@ from statuses.selectors import current_status
 from statuses.services import StatusError, record_add, record_lift
 
 LIFT_PERMISSION = "statuses.lift_statusrecord"
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written by the system: looked at, never changed by hand."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class LiftedFilter(admin.SimpleListFilter):

@@ -28,6 +28,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import ReadOnlyAdmin
 from accounts.audit import audit_record
 from accounts.identifiers import IdentifierError, validate_iin
 from accounts.models import AuditEntry, User
@@ -198,7 +199,7 @@ def _iins_searched(term: str) -> list[str] | None:
 
 
 @admin.register(Visit)
-class VisitAdmin(admin.ModelAdmin):
+class VisitAdmin(ReadOnlyAdmin):
     list_display = (
         "checked_in_at",
         "venue",
@@ -240,15 +241,6 @@ class VisitAdmin(admin.ModelAdmin):
         "checked_out_at",
         "checkout_method",
     )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("IIN"), ordering="iin")
     def person(self, visit: Visit) -> str:
