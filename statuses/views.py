@@ -31,6 +31,7 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "statuses/home.html",
         {
+            "holder": user.full_name,
             "status": derived.status.value,
             "status_label": StatusChoices(derived.status.value).label,
             "info": status_info(derived.status.value),
