@@ -162,6 +162,7 @@ def test_home_status_colour_always_carries_its_name(client, person, status, sour
     assert re.sub(r"<[^>]+>", "", status_card).split() == [
         "Your",
         "status",
+        *person.full_name.split(),
         title,
         "Valid",
         "until",
