@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint fmt messages check-messages clean
+BENCH_SIZE ?= default
+
+.PHONY: run test lint fmt messages check-messages bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +52,10 @@ messages: $(VENV)/.dev
 check-messages: $(VENV)/.dev
 	$(BIN)/python manage.py makemessages -l kk -l ru --no-location --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=var
 	$(BIN)/pytest -q ashyq/tests/test_translations.py
+
+## bench: seed PostgreSQL and measure the check-in paths against the floor (BENCH_SIZE=quick|default)
+bench: $(VENV)/.runtime
+	$(BIN)/python -m bench.run --size $(BENCH_SIZE) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

@@ -45,7 +45,8 @@ def status_at(iin: str | None, when: datetime.datetime) -> Derived:
     """The person's status at `when`: the strongest record active then, else blue."""
     if not iin:
         return derive_status([], when)
-    records = StatusRecord.objects.filter(_active_at(when), iin=iin)
+    # Unordered: the derivation picks the winner itself.
+    records = StatusRecord.objects.filter(_active_at(when), iin=iin).order_by()
     return derive_status([facts(record) for record in records], when)
 
 

@@ -83,7 +83,9 @@ def _locked_venue(
             Q(organisation__admin=staff)
             | Exists(StaffMembership.objects.filter(venue=OuterRef("pk"), user=staff))
         )
-    venue = (venues.filter(code=code) if code else venues.filter(pk=venue_id)).first()
+    # Code and id are unique: LIMIT 1 without the ORDER BY that first() adds.
+    matching = venues.filter(code=code) if code else venues.filter(pk=venue_id)
+    venue = next(iter(matching.order_by()[:1]), None)
     if venue is None:
         raise CheckInError("venue_not_found", _("This venue does not exist in Ashyq."))
     return venue
@@ -137,7 +139,10 @@ def _visit_check_in(
             ),
         )
     open_here = Q(iin=iin, admitted=True, checked_out_at__isnull=True)
-    earlier = list(Visit.objects.filter(open_here | Q(nonce=nonce) if nonce else open_here))
+    # No ORDER BY: the model's default ordering would sort for nothing.
+    earlier = list(
+        Visit.objects.filter(open_here | Q(nonce=nonce) if nonce else open_here).order_by()
+    )
     for visit in earlier:
         if nonce and visit.nonce == nonce:
             return CheckInResult(visit=visit, decision=decision_of(visit), repeated=True)

@@ -27,7 +27,8 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Q, QuerySet
+from django.db.models.functions import Cast
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -268,7 +269,11 @@ def contacts_find(
 def _accounts(iins: set[str]) -> dict[str, Account]:
     if not iins:
         return {}
-    rows = User.objects.filter(iin__in=iins).values_list("iin", "full_name", "phone", "language")
+    # The stored E.164 text as it is: PhoneNumberField would parse and validate
+    # every contact's number with `phonenumbers` on the way out.
+    rows = User.objects.filter(iin__in=iins).values_list(
+        "iin", "full_name", Cast("phone", output_field=CharField()), "language"
+    )
     return {
         iin: Account(full_name=full_name, phone=str(phone or ""), language=language)
         for iin, full_name, phone, language in rows
