@@ -91,26 +91,7 @@ def _locked_venue(
     return venue
 
 
-def visit_check_in(**kwargs) -> CheckInResult:
-    """Decide and record one entry: admitted or denied (SPEC §4).
-
-    The venue row is locked for the length of the transaction, so concurrent
-    check-ins at one venue queue up and capacity holds exactly. A repeated
-    nonce (a double tap, a retried request) returns the visit it created.
-    """
-    try:
-        return _visit_check_in(**kwargs)
-    except IntegrityError:
-        # The same nonce at two venues at once: the first one stands. Caught
-        # here, outside the transaction, to spare every check-in a savepoint.
-        visit = Visit.objects.filter(nonce=kwargs.get("nonce") or None).first()
-        if visit is None:
-            raise
-        return CheckInResult(visit=visit, decision=decision_of(visit), repeated=True)
-
-
-@transaction.atomic
-def _visit_check_in(
+def visit_check_in(
     *,
     venue_id: int | None = None,
     venue_code: str = "",
@@ -122,7 +103,48 @@ def _visit_check_in(
     kiosk_token: str | None = None,
     now: datetime.datetime | None = None,
 ) -> CheckInResult:
-    now = now or timezone.now()
+    """Decide and record one entry: admitted or denied (SPEC §4).
+
+    The venue row is locked for the length of the transaction, so concurrent
+    check-ins at one venue queue up and capacity holds exactly. A repeated
+    nonce (a double tap, a retried request) returns the visit it created.
+    With `staff`, only a venue this person works at is found; with `user`
+    None, the account holding the IIN (if any) is linked to the visit.
+    """
+    try:
+        return _visit_check_in(
+            venue_id=venue_id,
+            venue_code=venue_code,
+            iin=iin,
+            user=user,
+            method=method,
+            staff=staff,
+            nonce=nonce,
+            kiosk_token=kiosk_token,
+            now=now or timezone.now(),
+        )
+    except IntegrityError:
+        # The same nonce at two venues at once: the first one stands. Caught
+        # here, outside the transaction, to spare every check-in a savepoint.
+        visit = Visit.objects.filter(nonce=nonce or None).first()
+        if visit is None:
+            raise
+        return CheckInResult(visit=visit, decision=decision_of(visit), repeated=True)
+
+
+@transaction.atomic
+def _visit_check_in(
+    *,
+    venue_id: int | None,
+    venue_code: str,
+    iin: str,
+    user: User | None,
+    method: str,
+    staff: User | None,
+    nonce: str,
+    kiosk_token: str | None,
+    now: datetime.datetime,
+) -> CheckInResult:
     venue = _locked_venue(venue_id, staff, code=venue_code, person_iin=iin if user is None else "")
     if user is None and venue.person_id is not None:
         user = User(pk=venue.person_id)
