@@ -126,7 +126,7 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "ashyq.cache.PooledRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "ashyq",
         }

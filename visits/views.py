@@ -1,7 +1,6 @@
 import logging
 import uuid
 
-from allauth.core import ratelimit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.identifiers import mask_iin, mask_name
 from accounts.models import User
 from accounts.personal_qr import PersonalQRError, personal_qr_resolve
+from accounts.ratelimit import allow
 from statuses.models import StatusChoices
 from statuses.selectors import current_status
 from venues.models import Venue
@@ -197,7 +197,9 @@ def staff_page(request: HttpRequest, venue_id: int) -> HttpResponse:
         return render(request, "visits/staff.html", _staff_context(request, venue, form))
 
     form = StaffScanForm(request.POST)
-    if form.is_valid() and not ratelimit.consume(request, action="staff_lookup", user=request.user):
+    if form.is_valid() and not allow(
+        f"staff-lookup:{request.user.pk}", settings.ACCOUNT_RATE_LIMITS["staff_lookup"]
+    ):
         form.add_error(None, _("Too many lookups in a short time. Wait a minute."))
     error = None
     if form.is_valid():
