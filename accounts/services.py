@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
-from accounts.identifiers import validate_iin
+from accounts.identifiers import mask_iin, validate_iin
 from accounts.identity import decision_message, identity_check
 from accounts.models import User
 from accounts.phones import PhoneError, parse_phone
@@ -85,7 +85,7 @@ def user_claim_iin(user: User, *, iin: str, full_name: str) -> User:
         # Two accounts claiming one IIN at the same moment: the database decides.
         user.refresh_from_db(fields=["iin", "full_name"])
         raise ClaimRefused("taken", decision_message("taken")) from None
-    logger.info("account %s linked to IIN ********%s", user.pk, iin[-4:])
+    logger.info("account %s linked to IIN %s", user.pk, mask_iin(iin))
     return user
 
 

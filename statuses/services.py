@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from accounts.identifiers import validate_iin
+from accounts.identifiers import mask_iin, validate_iin
 from accounts.models import User
 from accounts.services import sms_queue
 from statuses.models import LabResult, Notification, StatusRecord
@@ -68,7 +68,7 @@ def record_add(
         )
         notify_changes({iin: before}, now=now)
     logger.info(
-        "status record %s added: %s from %s (%s)", record.pk, record.status, source, iin[-4:]
+        "status record %s added: %s from %s (%s)", record.pk, record.status, source, mask_iin(iin)
     )
     return record
 
@@ -127,10 +127,7 @@ def notify_changes(before: dict[str, Derived], *, now: datetime.datetime, event:
     happened (by default the record that now decides the status), and no
     event is announced twice. Returns how many SMS were queued.
     """
-    users = {
-        user.iin: user
-        for user in User.objects.filter(iin__in=list(before), phone__isnull=False, is_active=True)
-    }
+    users = _reachable_accounts(before)
     if not users:
         return 0
     sent = 0
@@ -162,10 +159,7 @@ def notify_transitions(
         .values_list("iin", flat=True)
         .distinct()
     )
-    users = {
-        user.iin: user
-        for user in User.objects.filter(iin__in=list(moving), phone__isnull=False, is_active=True)
-    }
+    users = _reachable_accounts(moving)
     if not users:
         return 0
     before = statuses_at(users, since)
@@ -195,10 +189,7 @@ def warn_expiring(now: datetime.datetime | None = None) -> int:
         .values_list("iin", flat=True)
         .distinct()
     )
-    users = {
-        user.iin: user
-        for user in User.objects.filter(iin__in=list(ending), phone__isnull=False, is_active=True)
-    }
+    users = _reachable_accounts(ending)
     sent = 0
     for iin, derived in statuses_at(users, now).items():
         if derived.record is not None and green_expiring(derived, now, within):
@@ -206,6 +197,12 @@ def warn_expiring(now: datetime.datetime | None = None) -> int:
             if _notify_once(users[iin], Notification.Kind.EXPIRING, key, derived):
                 sent += 1
     return sent
+
+
+def _reachable_accounts(iins) -> dict[str, User]:
+    """The accounts an SMS can reach among these IINs, by IIN."""
+    accounts = User.objects.filter(iin__in=list(iins), phone__isnull=False, is_active=True)
+    return {user.iin: user for user in accounts}
 
 
 def _notify_once(user: User, kind: str, event: str, derived: Derived) -> bool:

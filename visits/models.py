@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.identifiers import mask_iin
 from statuses.models import StatusChoices
 
 
@@ -91,7 +92,7 @@ class Visit(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.venue_id} · ********{self.iin[-4:]} · {self.checked_in_at:%Y-%m-%d %H:%M}"
+        return f"{self.venue_id} · {mask_iin(self.iin)} · {self.checked_in_at:%Y-%m-%d %H:%M}"
 
     @property
     def is_open(self) -> bool:
