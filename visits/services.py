@@ -4,24 +4,15 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import (
-    DurationField,
-    Exists,
-    ExpressionWrapper,
-    F,
-    OuterRef,
-    Q,
-    Subquery,
-    Value,
-)
+from django.db.models import DurationField, ExpressionWrapper, F, Value
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from statuses.rules import Status
-from statuses.selectors import status_at
-from venues.models import StaffMembership, Venue
+from statuses.rules import Status, derive_status
+from venues.models import Venue
 from venues.rules import effective_capacity, kiosk_token_valid
+from visits.checkin_queries import LockedVenue, lock_venue, read_at_door
 from visits.models import IsolationPoint, Visit
 from visits.rules import ADMITTED, DENIALS, Decision, Point, VenueFacts, admission_decision
 
@@ -52,62 +43,41 @@ def decision_of(visit: Visit) -> Decision:
 
 
 def venue_facts(venue: Venue, now: datetime.datetime) -> VenueFacts:
-    return VenueFacts(
+    return _facts(
         essential=venue.category.essential,
         pcr_required=venue.pcr_required,
         suspended=venue.suspended,
         test_mode=venue.in_test_mode(now),
         location=Point(float(venue.latitude), float(venue.longitude)),
+        capacity=venue.capacity,
+        zone=venue.region.zone,
+    )
+
+
+def _locked_facts(venue: LockedVenue, now: datetime.datetime) -> VenueFacts:
+    return _facts(
+        essential=venue.essential,
+        pcr_required=venue.pcr_required,
+        suspended=venue.suspended,
+        test_mode=now < venue.test_mode_until,
+        location=Point(venue.latitude, venue.longitude),
+        capacity=venue.capacity,
+        zone=venue.zone,
+    )
+
+
+def _facts(*, capacity: int, zone: str, **facts) -> VenueFacts:
+    shares = settings.ZONE_CAPACITY_SHARES
+    return VenueFacts(
+        **facts,
         effective_capacity=effective_capacity(
-            venue.capacity,
-            pcr_required=venue.pcr_required,
-            zone=venue.region.zone,
-            shares=settings.ZONE_CAPACITY_SHARES,
+            capacity, pcr_required=facts["pcr_required"], zone=zone, shares=shares
         ),
     )
 
 
-DECISION_FIELDS = (
-    "capacity",
-    "pcr_required",
-    "kiosk_only",
-    "kiosk_secret",
-    "test_mode_until",
-    "suspended",
-    "latitude",
-    "longitude",
-    "category__essential",
-    "region__zone",
-)
-
-
-def _locked_venue(
-    venue_id: int | None, staff: User | None, code: str = "", person_iin: str = ""
-) -> Venue:
-    # Only what the decision reads: the hot path pays for every column it loads.
-    venues = (
-        Venue.objects.select_for_update(of=("self",))
-        .select_related("category", "region")
-        .only(*DECISION_FIELDS)
-    )
-    if person_iin:
-        # The account of a person checked in by IIN rides along with the lock:
-        # one round trip fewer on the staff page's hot path.
-        venues = venues.annotate(
-            person_id=Subquery(User.objects.filter(iin=person_iin, is_active=True).values("pk")[:1])
-        )
-    if staff is not None:
-        # Authorisation and the lock in one statement: the check-in budget is tight.
-        venues = venues.filter(
-            Q(organisation__admin=staff)
-            | Exists(StaffMembership.objects.filter(venue=OuterRef("pk"), user=staff))
-        )
-    # Code and id are unique: LIMIT 1 without the ORDER BY that first() adds.
-    matching = venues.filter(code=code) if code else venues.filter(pk=venue_id)
-    venue = next(iter(matching.order_by()[:1]), None)
-    if venue is None:
-        raise CheckInError("venue_not_found", _("This venue does not exist in Ashyq."))
-    return venue
+def _venue_not_found() -> CheckInError:
+    return CheckInError("venue_not_found", _("This venue does not exist in Ashyq."))
 
 
 def visit_check_in(
@@ -164,7 +134,15 @@ def _visit_check_in(
     kiosk_token: str | None,
     now: datetime.datetime,
 ) -> CheckInResult:
-    venue = _locked_venue(venue_id, staff, code=venue_code, person_iin=iin if user is None else "")
+    venue = lock_venue(
+        venue_id=venue_id,
+        code=venue_code,
+        staff_id=staff.pk if staff is not None else None,
+        # The account of a person checked in by IIN rides along with the lock.
+        iin=iin if user is None else "",
+    )
+    if venue is None:
+        raise _venue_not_found()
     if user is None and venue.person_id is not None:
         user = User(pk=venue.person_id)
     if (
@@ -179,30 +157,26 @@ def _visit_check_in(
                 "Scan the code at the entrance."
             ),
         )
-    open_here = Q(iin=iin, admitted=True, checked_out_at__isnull=True)
-    # No ORDER BY: the model's default ordering would sort for nothing.
-    earlier = list(
-        Visit.objects.filter(open_here | Q(nonce=nonce) if nonce else open_here).order_by()
-    )
-    for visit in earlier:
-        if nonce and visit.nonce == nonce:
+    door = read_at_door(venue_id=venue.id, iin=iin, nonce=nonce, now=now)
+    for earlier in door.visits:
+        if nonce and earlier.nonce == nonce:
+            visit = Visit.objects.get(pk=earlier.id)
             return CheckInResult(visit=visit, decision=decision_of(visit), repeated=True)
-    for visit in earlier:
-        if visit.venue_id == venue.pk:
+    for earlier in door.visits:
+        if earlier.venue_id == venue.id:
+            visit = Visit.objects.get(pk=earlier.id)
             return CheckInResult(visit=visit, decision=ADMITTED, repeated=True)
 
-    status = status_at(iin, now).status
+    status = derive_status(door.records, now).status
     isolation = None
     if status is Status.YELLOW:
         point = IsolationPoint.objects.filter(iin=iin).first()
         if point is not None:
             isolation = Point(float(point.latitude), float(point.longitude))
-    occupancy = Visit.objects.filter(venue=venue, admitted=True, checked_out_at__isnull=True)
-    decision = admission_decision(
-        status, venue_facts(venue, now), isolation, occupancy=occupancy.count()
-    )
+    facts = _locked_facts(venue, now)
+    decision = admission_decision(status, facts, isolation, occupancy=door.occupancy)
     visit = Visit.objects.create(
-        venue=venue,
+        venue_id=venue.id,
         iin=iin,
         user=user,
         method=method,
@@ -210,19 +184,19 @@ def _visit_check_in(
         status=status.value,
         admitted=decision.admitted,
         denial_code="" if decision.admitted else decision.code,
-        test_mode=venue.in_test_mode(now),
+        test_mode=facts.test_mode,
         checked_in_at=now,
         nonce=nonce,
     )
     if decision.admitted:
-        moved = [v.pk for v in earlier if v.venue_id != venue.pk]
+        moved = [v.id for v in door.visits if v.venue_id != venue.id]
         if moved:
             Visit.objects.filter(pk__in=moved).update(
                 checked_out_at=now, checkout_method=Visit.Checkout.MOVED
             )
     logger.info(
         "check-in venue=%s method=%s status=%s decision=%s",
-        venue.pk,
+        venue.id,
         method,
         status.value,
         decision.code,
@@ -243,10 +217,11 @@ def visit_check_out_by_staff(
 ) -> Visit:
     """Staff record an exit at their venue, the same way as an entry."""
     now = now or timezone.now()
-    venue = _locked_venue(venue_id, staff)
+    if lock_venue(venue_id=venue_id, staff_id=staff.pk) is None:
+        raise _venue_not_found()
     visit = (
         Visit.objects.select_for_update()
-        .filter(venue=venue, iin=iin, admitted=True, checked_out_at__isnull=True)
+        .filter(venue_id=venue_id, iin=iin, admitted=True, checked_out_at__isnull=True)
         .first()
     )
     if visit is None:
