@@ -173,9 +173,12 @@ CELERY_BEAT_SCHEDULE = {
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.CachedModelBackend",
+    "accounts.backends.CachedAuthenticationBackend",
 ]
+# How long a signed-in account is read from the cache instead of the database
+# (accounts.backends); every save drops it sooner. 0 reads the database always.
+USER_CACHE_SECONDS = env_int("USER_CACHE_SECONDS", 300)
 LOGIN_URL = "account_request_login_code"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"

@@ -261,7 +261,7 @@ def make_sessions(users: list[tuple[int, str]]) -> dict[int, str]:
 
     engine = import_module(settings.SESSION_ENGINE)
     store = engine.SessionStore()
-    backend = "allauth.account.auth_backends.AuthenticationBackend"
+    backend = "accounts.backends.CachedAuthenticationBackend"
     expires = timezone.now() + datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE)
     keys: dict[int, str] = {}
     rows, cached = [], {}
