@@ -1,6 +1,7 @@
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -92,3 +93,15 @@ def test_json_logs_carry_the_request_id():
     assert line["request_id"] == "req-42"
     assert line["level"] == "INFO"
     assert line["logger"] == "ashyq"
+
+
+def test_every_environment_variable_is_in_the_readme():
+    root = Path(settings.BASE_DIR)
+    read = re.compile(r"""(?:env_\w+|os\.environ\.get|os\.getenv)\(\s*["']([A-Z][A-Z0-9_]+)["']""")
+    names = set()
+    for source in ["ashyq/settings.py", "gunicorn.conf.py"]:
+        names |= set(read.findall((root / source).read_text(encoding="utf-8")))
+    readme = (root / "README.md").read_text(encoding="utf-8")
+
+    assert len(names) > 30
+    assert sorted(name for name in names if f"`{name}`" not in readme) == []
