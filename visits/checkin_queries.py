@@ -22,7 +22,9 @@ rules through these statements on both.
 import datetime
 from dataclasses import dataclass
 
+import psycopg
 from django.db import connection
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -116,7 +118,7 @@ def lock_venue(
         # Only the venue row: locking the category or region would queue every
         # check-in of the country behind one row.
         sql += " FOR UPDATE OF v"
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
@@ -142,7 +144,7 @@ def read_at_door(*, venue_id: int, iin: str, nonce: str, now: datetime.datetime)
     moment = connection.ops.adapt_datetimefield_value(now)
     params = [iin, moment, moment, moment, iin, nonce or None, venue_id]
     occupancy, visits, records = 0, [], []
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(_AT_THE_DOOR, params)
         rows = cursor.fetchall()
     for kind, row_id, venue, text1, text2, valid_from, valid_until, lifted_at in rows:
@@ -162,6 +164,31 @@ def read_at_door(*, venue_id: int, iin: str, nonce: str, now: datetime.datetime)
                 )
             )
     return AtTheDoor(occupancy=occupancy, visits=visits, records=records)
+
+
+def _cursor() -> CursorWrapper:
+    """A cursor whose statements PostgreSQL parses once per connection.
+
+    Django's own cursors bind parameters on the client, so PostgreSQL parses
+    and analyses every statement anew. A server-side binding cursor on the
+    same connection (and transaction) lets psycopg prepare these two
+    statements once (DATABASES OPTIONS prepare_threshold).
+    """
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    raw = psycopg.Cursor(connection.connection)
+    if connection.queries_logged:
+        return _LoggedCursor(raw, connection)
+    return connection.make_cursor(raw)
+
+
+class _LoggedCursor(CursorDebugWrapper):
+    # Django reads the statement for its query log back from the cursor, and a
+    # server-side binding cursor does not keep it: log it from here instead.
+    def execute(self, sql: str, params: list | None = None) -> None:
+        with self.debug_sql(self.db.ops.compose_sql(sql, params)):
+            return CursorWrapper.execute(self, sql, params)
 
 
 def _aware(value: datetime.datetime | str | None) -> datetime.datetime | None:
