@@ -22,6 +22,9 @@ def parse_rate(rate: str) -> tuple[int, int]:
 def allow(key: str, rate: str, now: float | None = None) -> bool:
     limit, window = parse_rate(rate)
     bucket = f"rl:{key}:{int((time.time() if now is None else now) // window)}"
+    if hasattr(cache, "count"):
+        # Redis (ashyq.cache.PooledRedisCache): one round trip.
+        return cache.count(bucket, window + 1) <= limit
     try:
         used = cache.incr(bucket)
     except ValueError:

@@ -12,7 +12,7 @@ from accounts.models import User
 from statuses.rules import Status, derive_status
 from venues.models import Venue
 from venues.rules import effective_capacity, kiosk_token_valid
-from visits.checkin_queries import LockedVenue, lock_venue, read_at_door
+from visits.checkin_queries import LockedVenue, insert_visit, lock_venue, read_at_door
 from visits.models import IsolationPoint, Visit
 from visits.rules import ADMITTED, DENIALS, Decision, Point, VenueFacts, admission_decision
 
@@ -175,7 +175,7 @@ def _visit_check_in(
             isolation = Point(float(point.latitude), float(point.longitude))
     facts = _locked_facts(venue, now)
     decision = admission_decision(status, facts, isolation, occupancy=door.occupancy)
-    visit = Visit.objects.create(
+    visit = Visit(
         venue_id=venue.id,
         iin=iin,
         user=user,
@@ -188,6 +188,7 @@ def _visit_check_in(
         checked_in_at=now,
         nonce=nonce,
     )
+    insert_visit(visit)
     if decision.admitted:
         moved = [v.id for v in door.visits if v.venue_id != venue.id]
         if moved:
