@@ -1,0 +1,129 @@
+"""The check-in's hand-written statements agree with the rules and the models they stand in for."""
+
+import datetime
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from statuses.models import StatusRecord
+from statuses.rules import is_active
+from statuses.selectors import facts
+from visits.checkin_queries import lock_venue, read_at_door
+from visits.models import Visit
+from visits.services import visit_check_in
+from visits.tests.conftest import make_venue, make_visit, new_iin, staff_member
+
+pytestmark = pytest.mark.django_db
+
+NOW = timezone.now().replace(microsecond=0)
+HOUR = datetime.timedelta(hours=1)
+
+# (valid_from, valid_until, lifted_at) around NOW, the edges included: a record
+# counts from its first moment and no longer at its end or its lift (SPEC §2).
+WINDOWS = [
+    (NOW - HOUR, NOW + HOUR, None),
+    (NOW, NOW + HOUR, None),
+    (NOW + HOUR, None, None),
+    (NOW - HOUR, NOW, None),
+    (NOW - HOUR, None, None),
+    (NOW - HOUR, None, NOW),
+    (NOW - HOUR, None, NOW + HOUR),
+    (NOW - 2 * HOUR, NOW - HOUR, None),
+]
+
+
+def test_the_status_records_read_at_the_door_are_those_the_rule_counts():
+    venue, iin = make_venue(), new_iin()
+    records = [
+        StatusRecord.objects.create(
+            iin=iin,
+            status="yellow",
+            source="contact",
+            valid_from=valid_from,
+            valid_until=valid_until,
+            lifted_at=lifted_at,
+            note="test",
+        )
+        for valid_from, valid_until, lifted_at in WINDOWS
+    ]
+    StatusRecord.objects.create(
+        iin=new_iin(), status="red", source="manual", valid_from=NOW - HOUR, note="other"
+    )
+
+    door = read_at_door(venue_id=venue.pk, iin=iin, nonce="", now=NOW)
+
+    expected = {record.pk for record in records if is_active(facts(record), NOW)}
+    assert (
+        {record.id for record in door.records}
+        == expected
+        == {
+            records[0].pk,
+            records[1].pk,
+            records[4].pk,
+            records[6].pk,
+        }
+    )
+    assert door.records[0].valid_from.tzinfo is not None
+
+
+def test_the_door_sees_occupancy_open_visits_and_the_nonce():
+    venue, elsewhere, iin = make_venue(), make_venue(name="Small"), new_iin()
+    for _ in range(3):
+        make_visit(venue, checked_in_at=NOW - HOUR)
+    make_visit(venue, checked_in_at=NOW - HOUR, checked_out_at=NOW)
+    make_visit(venue, checked_in_at=NOW - HOUR, admitted=False, denial_code="full")
+    inside = make_visit(elsewhere, iin=iin, checked_in_at=NOW - HOUR)
+    retried = make_visit(elsewhere, checked_in_at=NOW - HOUR, nonce="n-1")
+
+    door = read_at_door(venue_id=venue.pk, iin=iin, nonce="n-1", now=NOW)
+
+    assert door.occupancy == 3
+    assert {(v.id, v.venue_id) for v in door.visits} == {
+        (inside.pk, elsewhere.pk),
+        (retried.pk, elsewhere.pk),
+    }
+    assert read_at_door(venue_id=venue.pk, iin=new_iin(), nonce="", now=NOW).visits == []
+
+
+def test_only_the_organisation_admin_and_the_venue_staff_find_the_venue():
+    venue = make_venue()
+    member, stranger = staff_member(venue), staff_member(make_venue(name="Other"))
+
+    assert lock_venue(venue_id=venue.pk, staff_id=venue.organisation.admin_id).id == venue.pk
+    assert lock_venue(venue_id=venue.pk, staff_id=member.pk).id == venue.pk
+    assert lock_venue(venue_id=venue.pk, staff_id=stranger.pk) is None
+    assert lock_venue(code=venue.code).id == venue.pk
+    assert lock_venue(code="nosuchcode00") is None
+
+
+def test_the_visit_written_by_hand_is_the_one_the_orm_reads_back():
+    venue = make_venue()
+    staff = venue.organisation.admin
+
+    result = visit_check_in(
+        venue_id=venue.pk, iin=new_iin(), user=None, method="staff_iin", staff=staff, nonce="w1"
+    )
+
+    stored = Visit.objects.get(pk=result.visit.pk)
+    for field in Visit._meta.concrete_fields:
+        assert getattr(stored, field.attname) == getattr(result.visit, field.attname), field.name
+    assert result.visit._state.adding is False
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL prepares statements")
+def test_postgresql_prepares_the_check_in_statements_and_logs_them():
+    venue = make_venue()
+
+    with CaptureQueriesContext(connection) as queries, transaction.atomic():
+        visit_check_in(venue_code=venue.code, iin=new_iin(), user=None, method="self_scan")
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            prepared = [row[0] for row in cursor.fetchall()]
+
+    assert any("FOR UPDATE OF v" in statement for statement in prepared)
+    assert any("UNION ALL" in statement for statement in prepared)
+    assert any(statement.startswith("INSERT INTO visits_visit") for statement in prepared)
+    logged = [query["sql"] for query in queries.captured_queries]
+    assert any(f"v.code = '{venue.code}' FOR UPDATE OF v" in sql for sql in logged)
