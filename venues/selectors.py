@@ -1,8 +1,16 @@
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from venues.models import Organisation, Venue
+from venues.models import Organisation, StaffMembership, Venue
+
+
+def _works_at(user: User) -> Q:
+    # EXISTS rather than a join to the memberships: no duplicate rows to
+    # remove with DISTINCT, which sorted every column of every row it kept.
+    return Q(organisation__admin=user) | Q(
+        Exists(StaffMembership.objects.filter(venue=OuterRef("pk"), user=user))
+    )
 
 
 def venues_for(user: User) -> QuerySet[Venue]:
@@ -11,16 +19,21 @@ def venues_for(user: User) -> QuerySet[Venue]:
     if not user.is_authenticated:
         return Venue.objects.none()
     return (
-        Venue.objects.filter(Q(organisation__admin=user) | Q(memberships__user=user))
+        Venue.objects.filter(_works_at(user))
         .select_related("organisation", "category", "region")
-        .distinct()
         .order_by("organisation__legal_name", "id")
     )
 
 
 def venue_for(user: User, venue_id: int) -> Venue:
     """A venue this person works at, else 404 — never 403, which would confirm it exists."""
-    venue = venues_for(user).filter(pk=venue_id).first()
+    if not user.is_authenticated:
+        raise Http404
+    venue = (
+        Venue.objects.filter(_works_at(user), pk=venue_id)
+        .select_related("organisation", "category", "region")
+        .first()
+    )
     if venue is None:
         raise Http404
     return venue
