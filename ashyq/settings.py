@@ -119,7 +119,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "DATABASE_PREPARED_STATEMENTS", True
+):
     # Statements sent through server-side binding cursors are prepared on their
     # first run. Django's ORM binds on the client and prepares nothing; only
     # the check-in's fixed statements use such a cursor (visits.checkin_queries).

@@ -41,6 +41,20 @@ def test_production_settings_pass_the_deploy_check(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.parametrize(("setting", "threshold"), [("", "0"), ("1", "0"), ("0", "None")])
+def test_prepared_statements_can_be_turned_off_for_a_pooler(setting, threshold):
+    env = {
+        "DATABASE_URL": "postgres://ashyq@db.example:5432/ashyq",
+        "DATABASE_PREPARED_STATEMENTS": setting,
+    }
+    show = "from django.conf import settings as s; print(s.DATABASES['default']['OPTIONS'].get('prepare_threshold'))"  # noqa: E501
+
+    result = manage("shell", "-c", show, env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == threshold
+
+
 @pytest.mark.parametrize(
     ("missing", "message"),
     [
