@@ -12,8 +12,7 @@ the check-in runs statements whose text is fixed, prepared on PostgreSQL:
    check-ins committed by whoever held the lock before: the occupancy, this
    person's open visits (and the visit of a repeated nonce), and their status
    records active now.
-
-3. `insert_visit`: the new visit, an INSERT whose text is fixed too.
+3. `insert_visit`: the new visit.
 
 The SQL is plain enough for both PostgreSQL (production, CI) and SQLite (the
 embedded default); only the lock clause differs, and SQLite needs none
