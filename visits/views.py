@@ -163,9 +163,10 @@ def _staff_context(request: HttpRequest, venue: Venue, form: StaffScanForm) -> d
                 "iin": mask_iin(visit.iin),
                 "exit": request.GET.get("done") == "exit",
             }
+    # Only what the list shows: this page is rendered after every scan.
     recent = (
         Visit.objects.filter(venue=venue, recorded_by__isnull=False)
-        .select_related("user")
+        .only("iin", "status", "admitted", "checked_in_at", "checked_out_at")
         .order_by("-checked_in_at")[:10]
     )
     return {
