@@ -65,6 +65,20 @@ class StatusRecordAddForm(forms.ModelForm):
         self.fields["note"].required = True
         self.fields["note"].help_text = _("Why this record is added. Kept in the history.")
 
+    def validate_unique(self) -> None:
+        super().validate_unique()
+        # Django skips a constraint whose condition names a field the form
+        # lacks (lifted_at). A new record is never lifted: check it in full.
+        (one_contact,) = [
+            constraint
+            for constraint in StatusRecord._meta.constraints
+            if constraint.name == "status_record_one_contact"
+        ]
+        try:
+            one_contact.validate(StatusRecord, self.instance)
+        except ValidationError as exc:
+            self.add_error(None, exc)
+
     def clean_iin(self) -> str:
         try:
             return validate_iin(self.cleaned_data["iin"])

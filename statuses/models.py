@@ -117,6 +117,16 @@ class StatusRecord(models.Model):
             models.CheckConstraint(
                 condition=~Q(status=Status.BLUE.value), name="status_record_not_blue"
             ),
+            # Two epidemiologists marking the same contacts at the same moment
+            # must not give a person two yellow records (and two SMS).
+            models.UniqueConstraint(
+                fields=["iin", "valid_from"],
+                condition=Q(source=Source.CONTACT.value, lifted_at__isnull=True),
+                name="status_record_one_contact",
+                violation_error_message=_(
+                    "This person already has a contact record from this moment."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -26,7 +26,7 @@ from functools import reduce
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
 from django.http import HttpRequest
@@ -495,17 +495,26 @@ def contacts_mark(
         for mark in marks:
             if (mark.iin, mark.last_contact_end) in done:
                 continue
-            record_add(
-                iin=mark.iin,
-                status=Status.YELLOW,
-                source=Source.CONTACT,
-                valid_from=mark.last_contact_end,
-                valid_until=mark.last_contact_end + duration,
-                created_by=by,
-                note=contact_note(case_iin, mark.place),
-                now=now,
-            )
-            done.add((mark.iin, mark.last_contact_end))
+            try:
+                record_add(
+                    iin=mark.iin,
+                    status=Status.YELLOW,
+                    source=Source.CONTACT,
+                    valid_from=mark.last_contact_end,
+                    valid_until=mark.last_contact_end + duration,
+                    created_by=by,
+                    note=contact_note(case_iin, mark.place),
+                    now=now,
+                )
+            except IntegrityError:
+                # Someone marked this contact a moment ago, after the read
+                # above (status_record_one_contact): theirs stands, and the
+                # savepoint of record_add took ours back, SMS included.
+                if not _contact_marked(mark):
+                    raise
+                continue
+            finally:
+                done.add((mark.iin, mark.last_contact_end))
             created += 1
         audit_record(
             actor=by,
@@ -519,6 +528,15 @@ def contacts_mark(
             request=request,
         )
     return created
+
+
+def _contact_marked(mark: ContactToMark) -> bool:
+    return StatusRecord.objects.filter(
+        iin=mark.iin,
+        source=Source.CONTACT.value,
+        valid_from=mark.last_contact_end,
+        lifted_at__isnull=True,
+    ).exists()
 
 
 def contacts_csv(contacts: Sequence[Contact]) -> str:

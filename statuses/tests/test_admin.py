@@ -542,3 +542,16 @@ def test_status_info_cannot_be_added_or_deleted(client, epi):
     delete = client.post(reverse("admin:statuses_statusinfo_delete", args=["red"]), {"post": "yes"})
 
     assert (add.status_code, delete.status_code) == (403, 403)
+
+
+def test_status_record_add_refuses_a_second_contact_record_from_the_same_moment(client, epi):
+    contact = add_form(source="contact", status="yellow")
+    client.post(reverse("admin:statuses_statusrecord_add"), contact)
+
+    response = client.post(reverse("admin:statuses_statusrecord_add"), contact)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors() == [
+        "This person already has a contact record from this moment."
+    ]
+    assert StatusRecord.objects.count() == 1

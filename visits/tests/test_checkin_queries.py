@@ -40,7 +40,7 @@ def test_the_status_records_read_at_the_door_are_those_the_rule_counts():
         StatusRecord.objects.create(
             iin=iin,
             status="yellow",
-            source="contact",
+            source="manual",
             valid_from=valid_from,
             valid_until=valid_until,
             lifted_at=lifted_at,

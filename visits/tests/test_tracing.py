@@ -440,6 +440,75 @@ def test_contacts_mark_twice_creates_nothing_and_sends_nothing_new(
     assert len(sms_outbox) == 1
 
 
+def test_a_contact_marked_by_someone_else_meanwhile_is_skipped(
+    epidemiologist, monkeypatch, django_capture_on_commit_callbacks, sms_outbox
+):
+    """The other epidemiologist's record lands between our read and our insert."""
+    from statuses import services
+    from visits import tracing
+
+    case = new_iin()
+    person = User.objects.create_user("+77011110001", iin=new_iin(), language="kk")
+    other = new_iin()
+    real_record_add = services.record_add
+
+    def racing_record_add(**fields):
+        if fields["iin"] == person.iin:
+            StatusRecord.objects.create(
+                iin=person.iin,
+                status="yellow",
+                source="contact",
+                valid_from=fields["valid_from"],
+                valid_until=fields["valid_until"],
+                note="marked by a colleague",
+            )
+        return real_record_add(**fields)
+
+    monkeypatch.setattr(tracing, "record_add", racing_record_add)
+    with django_capture_on_commit_callbacks(execute=True):
+        created = contacts_mark(
+            case_iin=case,
+            contacts=[(person.iin, at(10, 40)), (other, at(11))],
+            by=epidemiologist,
+            now=NOW,
+        )
+
+    assert created == 1
+    assert sorted(StatusRecord.objects.values_list("iin", "note")) == sorted(
+        [(person.iin, "marked by a colleague"), (other, f"contact of case ********{case[-4:]}")]
+    )
+    assert sms_outbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_epidemiologists_marking_the_same_contacts_at_once_make_one_record_each():
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from django.db import connections
+
+    from visits.tests.test_capacity import needs_postgresql
+
+    needs_postgresql()
+    doctors = [User.objects.create_user(f"+7701765432{n}") for n in range(2)]
+    case = new_iin()
+    contacts = [(new_iin(), at(10, minute)) for minute in range(20)]
+    start = Barrier(len(doctors))
+
+    def mark(doctor: User) -> int:
+        try:
+            start.wait(timeout=30)
+            return contacts_mark(case_iin=case, contacts=contacts, by=doctor, now=NOW)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=len(doctors)) as pool:
+        created = list(pool.map(mark, doctors))
+
+    assert sum(created) == len(contacts)
+    assert StatusRecord.objects.count() == len(contacts)
+
+
 def test_contacts_mark_again_after_a_lift_creates_a_new_record(epidemiologist):
     from statuses.services import record_lift
 
