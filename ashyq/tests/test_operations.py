@@ -119,3 +119,36 @@ def test_every_environment_variable_is_in_the_readme():
 
     assert len(names) > 30
     assert sorted(name for name in names if f"`{name}`" not in readme) == []
+
+
+@pytest.mark.django_db
+def test_every_request_ends_with_one_line_of_method_path_status_and_duration(
+    client, settings, caplog
+):
+    settings.REQUEST_LOG = True
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    with caplog.at_level(logging.INFO, logger="ashyq.requests"):
+        client.get("/language/?next=/secret-query")
+        client.get("/healthz")
+        client.get("/no/such/page/")
+
+    lines = [
+        json.loads(JSONFormatter().format(r)) for r in caplog.records if r.name == "ashyq.requests"
+    ]
+    assert [(line["method"], line["path"], line["status"]) for line in lines] == [
+        ("GET", "/language/", 200),
+        ("GET", "/no/such/page/", 404),
+    ]
+    assert all(isinstance(line["duration_ms"], float) for line in lines)
+    assert lines[0]["message"].startswith("GET /language/ 200 ")
+    assert "secret-query" not in caplog.text
+
+
+def test_the_request_log_is_off_unless_asked_for(client, settings, caplog):
+    settings.REQUEST_LOG = False
+
+    with caplog.at_level(logging.INFO, logger="ashyq.requests"):
+        client.get("/no/such/page/")
+
+    assert [r for r in caplog.records if r.name == "ashyq.requests"] == []
