@@ -257,11 +257,13 @@ def make_sessions(users: list[tuple[int, str]]) -> dict[int, str]:
     from django.utils import timezone
     from django.utils.crypto import get_random_string
 
+    from accounts.backends import CachedAuthenticationBackend
     from accounts.models import User
 
     engine = import_module(settings.SESSION_ENGINE)
     store = engine.SessionStore()
-    backend = "accounts.backends.CachedAuthenticationBackend"
+    # The backend a phone sign-in records in the session.
+    backend = f"{CachedAuthenticationBackend.__module__}.{CachedAuthenticationBackend.__qualname__}"
     expires = timezone.now() + datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE)
     keys: dict[int, str] = {}
     rows, cached = [], {}

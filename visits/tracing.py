@@ -512,10 +512,9 @@ def contacts_mark(
                 # savepoint of record_add took ours back, SMS included.
                 if not _contact_marked(mark):
                     raise
-                continue
-            finally:
-                done.add((mark.iin, mark.last_contact_end))
-            created += 1
+            else:
+                created += 1
+            done.add((mark.iin, mark.last_contact_end))
         audit_record(
             actor=by,
             action=AuditEntry.Action.CONTACTS_MARKED,
