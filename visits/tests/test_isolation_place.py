@@ -143,3 +143,26 @@ def test_the_form_offers_the_current_location_before_the_coordinates(client):
     assert 'id="locate" hidden' in html
     assert '<script src="/static/js/locate.js" defer></script>' in html
     assert 'name="longitude"' in html
+
+
+def test_the_migration_marks_places_set_by_someone_other_than_their_holder():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "visits.migrations.0003_isolation_point_set_by_epidemiologist"
+    )
+    holder, other = citizen("yellow"), citizen("yellow")
+    epi = epidemiologist()
+    for iin, by in [(holder.iin, holder), (other.iin, epi), ("061211600012", None)]:
+        IsolationPoint.objects.create(iin=iin, updated_by=by, **PLACE)
+
+    migration.mark_places_set_by_others(apps, None)
+
+    assert dict(IsolationPoint.objects.values_list("iin", "set_by_epidemiologist")) == {
+        holder.iin: False,
+        other.iin: True,
+        # Nobody recorded (demo data): left to the citizen.
+        "061211600012": False,
+    }
