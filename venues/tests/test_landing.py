@@ -123,3 +123,16 @@ def test_a_citizen_who_works_nowhere_sees_no_venues_section():
 
     assert "my-venues" not in html
     assert "/staff/" not in html
+
+
+def test_the_list_of_my_venues_leads_straight_to_each_check_in_page():
+    first = VenueFactory()
+    second = VenueFactory(organisation=first.organisation)
+    person = staff_person(first, second)
+
+    html = client_for(person).get(reverse("venues:list")).content.decode()
+
+    assert re.findall(r'<a class="button" href="/staff/(\d+)/">Check visitors in</a>', html) == [
+        str(first.pk),
+        str(second.pk),
+    ]
