@@ -291,3 +291,19 @@ def test_the_venue_page_offers_enter_at_a_full_venue_in_its_test_week(client):
 
     assert ENTER in html
     assert re.search(r'class="message test-mode"', html)
+
+
+def test_someone_inside_a_venue_closed_since_is_told_the_venue_closed(client):
+    venue = make_venue()
+    person = citizen("green")
+    visit = make_visit(venue, iin=person.iin, user=person, status="green")
+    venue.suspended = True
+    venue.save(update_fields=["suspended"])
+    client.force_login(person)
+
+    pages = [venue_page(client, venue), client.get(reverse("visits:detail", args=[visit.pk]))]
+
+    for html in map(text_of, pages):
+        assert "This venue is closed now: please leave</h" in html
+        assert f"<p>{DENIALS['suspended']}</p>" in html
+        assert "Your status has changed" not in html
