@@ -50,6 +50,25 @@ class AccountAdapter(DefaultAccountAdapter):
                 kwargs["redirect_url"] = f"{profile}?{urlencode({'next': target})}"
         return super().post_login(request, user, **kwargs)
 
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        """Where a sign-in without an explicit `next` goes: staff to their door.
+
+        A person who works at one venue lands on its check-in page, at several
+        on the list of their venues; everyone else on their status page. A
+        `next` (a venue's QR page, say) is followed instead: allauth asks
+        this only when there is none.
+        """
+        # Imported here: accounts is the base the venues app builds on, and
+        # this is the one place sign-in needs to know about venues.
+        from venues.selectors import venues_for
+
+        venue_ids = list(venues_for(request.user).values_list("pk", flat=True)[:2])
+        if len(venue_ids) == 1:
+            return reverse("visits:staff", args=venue_ids)
+        if venue_ids:
+            return reverse("venues:list")
+        return super().get_login_redirect_url(request)
+
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return True
 

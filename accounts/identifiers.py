@@ -9,6 +9,7 @@ check-in field all share one definition of "valid".
 """
 
 import datetime
+from dataclasses import dataclass
 from typing import Literal
 
 from django.utils.translation import gettext_lazy as _
@@ -173,6 +174,31 @@ def mask_name(full_name: str) -> str:
     """`Aigerim Sarsenova` -> `A***** S********`: enough for staff to match a face
     to an ID card, not enough to learn who was at the door."""
     return " ".join(word[0] + "*" * (len(word) - 1) for word in full_name.split() if word)
+
+
+@dataclass(frozen=True)
+class PersonAtDoor:
+    """What staff at the door see of a person: enough to match a face to an ID card."""
+
+    name: str  # "Айгүл С.", or "" for a person without an account
+    birth_year: int | None
+
+
+def person_at_door(full_name: str, iin: str) -> PersonAtDoor:
+    """`Айгүл Сәрсенова Болатқызы` + IIN `870412...` -> `Айгүл С.`, 1987.
+
+    The first name, the initial of the surname (the second word: names are
+    written first name first here) and the year of birth from the IIN. Never
+    more: no patronymic, no birth date, no IIN, so a glance over a shoulder
+    at the door learns little.
+    """
+    words = full_name.split()
+    name = " ".join([words[0], f"{words[1][0]}."] if len(words) > 1 else words[:1])
+    try:
+        year = iin_birth_date(iin).year
+    except IdentifierError:
+        year = None
+    return PersonAtDoor(name=name, birth_year=year)
 
 
 def validate_bin_or_iin(raw: str) -> str:

@@ -25,6 +25,7 @@ from statuses.services import warn_expiring
 from tests.pages import english_in_text, page_problems
 from tests.sample import ORGANISATION_BIN, Sample, build_sample, give_status, new_iin, person
 from venues.models import Venue
+from visits.models import IsolationPoint
 
 pytestmark = pytest.mark.django_db
 
@@ -473,3 +474,32 @@ def test_django_own_form_messages_are_in_the_language(language, sample):
         )
 
     assert reader.problems == {}, reader.report()
+
+
+def test_answer_screens_and_a_fixed_isolation_place_speak_the_language(language, sample):
+    reader = Reader(language, sample)
+    # Admitted while blue, red since: the answer page and the venue page both
+    # say so, with the status at entry and now.
+    turned = person("Нұрлан Әбенов", language=language)
+    client = browser(language, turned)
+    client.post(reverse("visits:venue_entry", args=[sample.grocery.code]), {"nonce": "turned"})
+    give_status(turned.iin, "red")
+    visit = turned.visits.get()
+    reader.crawl(
+        client,
+        reverse("visits:detail", args=[visit.pk]),
+        reverse("visits:venue_entry", args=[sample.grocery.code]),
+    )
+    # A place of isolation the sanitary service set: shown, and a POST refused.
+    fixed = sample.citizens["yellow"]
+    IsolationPoint.objects.filter(iin=fixed.iin).update(set_by_epidemiologist=True)
+    isolation = browser(language, fixed)
+    reader.crawl(isolation, reverse("visits:isolation_point"))
+    reader.post(
+        isolation,
+        reverse("visits:isolation_point"),
+        {"address": "Достық 5", "latitude": "43.2", "longitude": "76.9"},
+    )
+
+    assert reader.problems == {}, reader.report()
+    assert {"visits:detail", "visits:venue_entry", "visits:isolation_point"} <= reader.views

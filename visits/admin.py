@@ -586,14 +586,23 @@ class IsolationPointAdminForm(forms.ModelForm):
 @admin.register(IsolationPoint)
 class IsolationPointAdmin(admin.ModelAdmin):
     form = IsolationPointAdminForm
-    list_display = ("iin", "address", "latitude", "longitude", "updated_at", "updated_by")
+    list_display = (
+        "iin",
+        "address",
+        "latitude",
+        "longitude",
+        "updated_at",
+        "updated_by",
+        "set_by_epidemiologist",
+    )
     list_select_related = ("updated_by",)
     search_fields = ("=iin", "address")
     show_full_result_count = False
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         # A place belongs to one IIN; another person's place is a new row.
-        return ("iin", "updated_at", "updated_by") if obj else ("updated_at", "updated_by")
+        shown = ("updated_at", "updated_by", "set_by_epidemiologist")
+        return ("iin", *shown) if obj else shown
 
     def save_model(
         self, request: HttpRequest, obj: IsolationPoint, form: Any, change: bool
@@ -606,6 +615,7 @@ class IsolationPointAdmin(admin.ModelAdmin):
             latitude=obj.latitude,
             longitude=obj.longitude,
             by=request.user,
+            by_epidemiologist=True,
         )
         audit_record(
             actor=request.user,

@@ -129,6 +129,11 @@ class IsolationPoint(models.Model):
         blank=True,
         related_name="+",
     )
+    # A place the sanitary service set is theirs to change: the citizen sees
+    # it and whom to call, but cannot move it closer to a shop they want.
+    set_by_epidemiologist = models.BooleanField(
+        _("set by an epidemiologist"), default=False, editable=False
+    )
 
     class Meta:
         verbose_name = _("place of home isolation")

@@ -106,6 +106,18 @@ def admission_decision(
     capacity. A venue in its test week applies every status rule, but its
     capacity does not count yet (SPEC §3: "nothing counts against it").
     """
+    decision = status_decision(status, venue, isolation_point)
+    if decision.admitted and not venue.test_mode and occupancy >= venue.effective_capacity:
+        return _deny("full")
+    return decision
+
+
+def status_decision(
+    status: Status | str, venue: VenueFacts, isolation_point: Point | None
+) -> Decision:
+    """The admission rule without capacity: what a venue's page can say before
+    anyone presses "Enter". Only the check-in, holding the venue's lock, knows
+    how many people are inside, so "full" is never its answer."""
     status = Status(status)
     if venue.suspended:
         return _deny("suspended")
@@ -120,6 +132,4 @@ def admission_decision(
             return _deny("yellow_too_far")
     if status is Status.BLUE and venue.pcr_required:
         return _deny("pcr_required")
-    if not venue.test_mode and occupancy >= venue.effective_capacity:
-        return _deny("full")
     return ADMITTED

@@ -6,8 +6,11 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from statuses.rules import Status
 from venues.models import Venue
-from visits.models import Visit
+from visits.models import IsolationPoint, Visit
+from visits.rules import Decision, Point, status_decision
+from visits.services import venue_facts
 
 OPEN = Q(admitted=True, checked_out_at__isnull=True)
 
@@ -20,6 +23,25 @@ def occupancy(venue_ids: Iterable[int]) -> dict[int, int]:
         .annotate(inside=Count("id"))
     )
     return {row["venue_id"]: row["inside"] for row in rows}
+
+
+def isolation_point_of(iin: str) -> Point | None:
+    point = IsolationPoint.objects.filter(iin=iin).only("latitude", "longitude").first()
+    return Point(float(point.latitude), float(point.longitude)) if point else None
+
+
+def verdict_now(
+    venue: Venue, iin: str, status: Status | str, now: datetime.datetime | None = None
+) -> Decision:
+    """What the admission rule says about this person at this venue now, capacity aside.
+
+    The venue page and the answer page use it so that they never offer
+    "Enter" (or keep showing "You may enter") to someone the venue refuses.
+    The place of isolation is read only for yellow, the one status it decides.
+    """
+    status = Status(status)
+    isolation = isolation_point_of(iin) if status is Status.YELLOW else None
+    return status_decision(status, venue_facts(venue, now or timezone.now()), isolation)
 
 
 def local_day_start(now: datetime.datetime) -> datetime.datetime:

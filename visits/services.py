@@ -285,16 +285,37 @@ def visits_delete_old(
         deleted += Visit.objects.filter(pk__in=ids).delete()[0]
 
 
+class IsolationPointLocked(Exception):
+    """The citizen tried to change a place of isolation the sanitary service set."""
+
+    def __init__(self) -> None:
+        self.message = _(
+            "Your place of home isolation was set by the sanitary service and can only be "
+            "changed by them. Call %(phone)s."
+        ) % {"phone": settings.SUPPORT_PHONE}
+        super().__init__(self.message)
+
+
+@transaction.atomic
 def isolation_point_set(
-    *, iin: str, address: str, latitude, longitude, by: User | None
+    *,
+    iin: str,
+    address: str,
+    latitude,
+    longitude,
+    by: User | None,
+    by_epidemiologist: bool = False,
 ) -> IsolationPoint:
-    point, _created = IsolationPoint.objects.update_or_create(
-        iin=iin,
-        defaults={
-            "address": address,
-            "latitude": latitude,
-            "longitude": longitude,
-            "updated_by": by,
-        },
-    )
+    """Set where this IIN stays in home isolation. An epidemiologist's place
+    stays theirs: a citizen's later change is refused (IsolationPointLocked)."""
+    point = IsolationPoint.objects.select_for_update().filter(iin=iin).first()
+    if point is not None and point.set_by_epidemiologist and not by_epidemiologist:
+        raise IsolationPointLocked
+    point = point or IsolationPoint(iin=iin)
+    point.address = address
+    point.latitude = latitude
+    point.longitude = longitude
+    point.updated_by = by
+    point.set_by_epidemiologist = by_epidemiologist
+    point.save()
     return point

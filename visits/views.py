@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.identifiers import mask_iin, mask_name
+from accounts.identifiers import mask_iin, person_at_door
 from accounts.models import User
 from accounts.personal_qr import PersonalQRError, personal_qr_resolve
 from accounts.ratelimit import allow
@@ -27,9 +27,17 @@ from visits.exports import csv_document
 from visits.forms import IsolationPointForm, StaffScanForm, VisitLogFilterForm
 from visits.models import IsolationPoint, Visit
 from visits.rules import DENIAL_LABELS
-from visits.selectors import daily_counts, occupancy, today_by_venue, today_summary, visit_log
+from visits.selectors import (
+    daily_counts,
+    occupancy,
+    today_by_venue,
+    today_summary,
+    verdict_now,
+    visit_log,
+)
 from visits.services import (
     CheckInError,
+    IsolationPointLocked,
     decision_of,
     isolation_point_set,
     venue_facts,
@@ -70,12 +78,16 @@ def venue_entry(request: HttpRequest, code: str) -> HttpResponse:
     venue = get_object_or_404(
         Venue.objects.select_related("category", "region", "organisation"), code=code
     )
-    context = {"venue": venue, "kiosk_token": kiosk_token}
+    now = timezone.now()
+    context = {"venue": venue, "kiosk_token": kiosk_token, "test_mode": venue.in_test_mode(now)}
     if user.iin:
-        derived = current_status(user.iin)
+        derived = current_status(user.iin, now)
         context.update(
             status=derived.status.value,
             status_label=StatusChoices(derived.status.value).label,
+            # Said before anyone presses "Enter": a button the venue would
+            # refuse is a promise the answer page then breaks.
+            verdict=verdict_now(venue, user.iin, derived.status, now),
             open_visit=Visit.objects.filter(
                 venue=venue, iin=user.iin, admitted=True, checked_out_at__isnull=True
             ).first(),
@@ -87,17 +99,40 @@ def venue_entry(request: HttpRequest, code: str) -> HttpResponse:
 @never_cache
 @login_required
 def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
-    """The full-screen answer: a colour and words, never a colour alone."""
+    """The full-screen answer: a colour and words, never a colour alone.
+
+    It shows the status now, not only the one at entry, and an open visit is
+    judged again: someone who turned red inside must not keep a green card.
+    """
     visit = get_object_or_404(
-        Visit.objects.select_related("venue", "venue__category"), pk=visit_id, user=request.user
+        Visit.objects.select_related("venue", "venue__category", "venue__region"),
+        pk=visit_id,
+        user=request.user,
     )
+    now = timezone.now()
+    status_now = current_status(visit.iin, now).status.value
+    decision = decision_of(visit)
+    if visit.is_open:
+        decision = verdict_now(visit.venue, visit.iin, status_now, now)
+    if not visit.admitted:
+        state = "denied"
+    elif visit.checked_out_at is not None:
+        state = "left"
+    elif decision.admitted:
+        state = "inside"
+    else:
+        state = "refused_now"
     return render(
         request,
         "visits/visit_detail.html",
         {
             "visit": visit,
-            "decision": decision_of(visit),
+            "decision": decision,
+            "state": state,
             "status_label": StatusChoices(visit.status).label,
+            "status_now": status_now,
+            "status_now_label": StatusChoices(status_now).label,
+            "test_mode": visit.venue.in_test_mode(now),
         },
     )
 
@@ -134,6 +169,21 @@ def isolation_point(request: HttpRequest) -> HttpResponse:
             reverse("profile") + "?" + urlencode({"next": request.get_full_path()})
         )
     point = IsolationPoint.objects.filter(iin=user.iin).first()
+    if point is not None and point.set_by_epidemiologist:
+        # Shown, not offered for editing; a POST (an old tab, a crafted
+        # request) is refused with the same words and changes nothing.
+        refused = request.method == "POST"
+        return render(
+            request,
+            "visits/isolation_point.html",
+            {
+                "point": point,
+                "locked": True,
+                "error": IsolationPointLocked().message if refused else "",
+                "support_phone": settings.SUPPORT_PHONE,
+            },
+            status=403 if refused else 200,
+        )
     initial = (
         {"address": point.address, "latitude": point.latitude, "longitude": point.longitude}
         if point
@@ -141,9 +191,14 @@ def isolation_point(request: HttpRequest) -> HttpResponse:
     )
     form = IsolationPointForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        isolation_point_set(iin=user.iin, by=user, **form.cleaned_data)
-        messages.success(request, _("The place of home isolation is saved."))
-        return HttpResponseRedirect(reverse("account"))
+        try:
+            isolation_point_set(iin=user.iin, by=user, **form.cleaned_data)
+        except IsolationPointLocked as exc:
+            # Set by an epidemiologist between this page and the POST.
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The place of home isolation is saved."))
+            return HttpResponseRedirect(reverse("account"))
     return render(request, "visits/isolation_point.html", {"form": form, "point": point})
 
 
@@ -159,8 +214,7 @@ def _staff_context(request: HttpRequest, venue: Venue, form: StaffScanForm) -> d
                 "visit": visit,
                 "decision": decision_of(visit),
                 "status_label": StatusChoices(visit.status).label,
-                "name": mask_name(visit.user.full_name) if visit.user else "",
-                "iin": mask_iin(visit.iin),
+                "person": person_at_door(visit.user.full_name if visit.user else "", visit.iin),
                 "exit": request.GET.get("done") == "exit",
             }
     # Only what the list shows: this page is rendered after every scan.
@@ -171,6 +225,7 @@ def _staff_context(request: HttpRequest, venue: Venue, form: StaffScanForm) -> d
     )
     return {
         "venue": venue,
+        "test_mode": venue.in_test_mode(),
         "form": form,
         "mode": form["mode"].value() or StaffScanForm.MODE_ENTRY,
         "result": result,

@@ -10,10 +10,12 @@ from accounts.identifiers import (
     BIN_MESSAGES,
     IIN_MESSAGES,
     IdentifierError,
+    PersonAtDoor,
     check_digit,
     iin_birth_date,
     iin_sex,
     mask_iin,
+    person_at_door,
     validate_bin,
     validate_iin,
 )
@@ -278,3 +280,36 @@ def test_every_code_has_its_own_message(messages: dict, codes: set, language: st
 
 def test_iin_and_bin_messages_differ() -> None:
     assert not {str(m) for m in IIN_MESSAGES.values()} & {str(m) for m in BIN_MESSAGES.values()}
+
+
+# What staff at the door see of a person
+
+
+@pytest.mark.parametrize(
+    ("full_name", "iin", "name", "year"),
+    [
+        ("Айгүл Сәрсенова", "870412450012", "Айгүл С.", 1987),
+        # The patronymic is left out, however long.
+        ("Айгүл Сәрсенова Болатқызы", "870412450012", "Айгүл С.", 1987),
+        ("  Әсел   Нұрова  ", "061211600012", "Әсел Н.", 2006),
+        # One word: nothing to take an initial from.
+        ("Мадонна", "870412450012", "Мадонна", 1987),
+        # No account, so no name: the year alone.
+        ("", "061211600012", "", 2006),
+        # A person born in the 1800s (century digit 1).
+        ("Ivan Petrov", "991231100000", "Ivan P.", 1899),
+        # A malformed IIN in old data: the name still, no year, no crash.
+        ("Aigerim Sarsenova", "123", "Aigerim S.", None),
+        ("Aigerim Sarsenova", "", "Aigerim S.", None),
+    ],
+)
+def test_person_at_door_shows_first_name_initial_and_birth_year(full_name, iin, name, year):
+    assert person_at_door(full_name, iin) == PersonAtDoor(name=name, birth_year=year)
+
+
+def test_person_at_door_never_carries_the_iin_or_the_birth_date():
+    seen = person_at_door("Айгүл Сәрсенова Болатқызы", "870412450012")
+
+    assert "870412" not in repr(seen)
+    assert "Сәрсенова" not in repr(seen)
+    assert "Болатқызы" not in repr(seen)

@@ -16,6 +16,7 @@ from tests.browser.conftest import PHONE
 from tests.browser.support import check_axe, screenshot, sideways_overflow, sign_in, t
 from tests.sample import give_status, new_iin, person, venue
 from venues.models import Organisation, Venue
+from visits.models import IsolationPoint
 
 pytestmark = pytest.mark.browser
 
@@ -186,6 +187,16 @@ def test_the_pages_around_the_flow_pass_axe(page, context, live_server, grocery)
     for url in ["/", "/account/", "/profile/", "/profile/isolation/", "/visits/", "/no-such/"]:
         page.goto(url)
         check_axe(page)
+    # Yellow with no place of isolation: refused before "Enter", with the reason.
+    page.goto(f"/v/{grocery.code}/")
+    expect(page.locator(".verdict")).to_be_visible()
+    check_axe(page)
+    IsolationPoint.objects.create(
+        iin=citizen.iin,
+        address="Абай даңғылы 12",
+        latitude=grocery.latitude,
+        longitude=grocery.longitude,
+    )
     page.goto(f"/v/{grocery.code}/")
     page.get_by_role("button", name=t("ru", "Enter"), exact=True).click()
     expect(page.locator(".answer")).to_be_visible()

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts import sms
@@ -93,33 +94,81 @@ def test_a_citizen_signs_in_checks_in_and_leaves(page, live_server, organisation
     page.get_by_role("button", name=t("kk", "Record my exit")).tap()
 
     expect(page.locator(".messages")).to_contain_text(t("kk", "Your exit is recorded. Goodbye!"))
-    assert_speaks(page, "kk")
     visit.refresh_from_db()
     assert visit.checked_out_at is not None
     assert visit.checkout_method == Visit.Checkout.SELF
+    # After exit nothing big and green is left to show at a door: a neutral card.
+    answer = page.locator(".answer")
+    expect(answer).to_have_class(re.compile(r"\banswer-exit\b"))
+    left = timezone.localtime(visit.checked_out_at).strftime("%H:%M")
+    expect(answer.get_by_role("heading", level=1)).to_have_text(
+        t("kk", "You left at %(time)s.") % {"time": left}
+    )
+    expect(page.get_by_text(t("kk", "You may enter"))).to_have_count(0)
+    assert_speaks(page, "kk")
+    check_axe(page)
+    screenshot(page, "citizen-after-exit-kk")
 
 
-def test_a_blue_citizen_is_refused_at_a_cafe_in_russian(page, context, live_server, organisation):
+def test_a_blue_citizen_is_told_at_the_cafe_door_in_russian(
+    page, context, live_server, organisation
+):
     cafe = venue(organisation, "Дос кофеханасы", "Кофейня «Дос»", "Dos Coffee", "cafe")
     assert cafe.pcr_required
     citizen = person("Иван Петров", language="ru")
     sign_in(context, live_server.url, citizen, "ru")
 
     page.goto(f"/v/{cafe.code}/")
+
     expect(page.get_by_role("heading", level=1)).to_have_text("Кофейня «Дос»")
     expect(page.locator("main")).to_contain_text(t("ru", "Entry here needs green status."))
+    # The reason before anyone presses anything, and nothing to press.
+    verdict = page.locator(".verdict")
+    expect(verdict).to_have_class(re.compile(r"\banswer-no\b"))
+    expect(verdict.get_by_role("heading", level=2)).to_have_text(
+        t("ru", "You cannot enter here now")
+    )
+    expect(verdict).to_contain_text(t("ru", DENIALS["pcr_required"]))
+    expect(page.get_by_role("button", name=t("ru", "Enter"), exact=True)).to_have_count(0)
     assert_speaks(page, "ru")
     check_axe(page)
-    page.get_by_role("button", name=t("ru", "Enter"), exact=True).tap()
+    screenshot(page, "citizen-refused-before-entering-ru")
+    assert not Visit.objects.filter(iin=citizen.iin).exists()
 
+
+def test_a_red_citizen_gets_no_enter_button_and_a_status_change_inside_is_shown(
+    page, context, live_server, organisation
+):
+    grocery = venue(organisation, "Жарық дүкені", "Магазин «Жарык»", "Zharyq Store", "grocery")
+    citizen = person("Ерлан Жұмабаев", language="kk")
+    sign_in(context, live_server.url, citizen, "kk")
+    page.goto(f"/v/{grocery.code}/")
+    page.get_by_role("button", name=t("kk", "Enter"), exact=True).tap()
     expect(page).to_have_url(re.compile(r"/visits/\d+/$"))
+    visit = Visit.objects.get(iin=citizen.iin)
+
+    # A positive test arrives while they are inside.
+    give_status(citizen.iin, "red")
+    page.reload()
+
     answer = page.locator(".answer")
     expect(answer).to_have_class(re.compile(r"\banswer-no\b"))
-    expect(answer.get_by_role("heading", level=1)).to_have_text(t("ru", "Entry denied"))
-    expect(answer).to_contain_text(t("ru", DENIALS["pcr_required"]))
-    assert_speaks(page, "ru")
+    expect(answer.get_by_role("heading", level=1)).to_have_text(
+        t("kk", "Your status has changed: please leave")
+    )
+    entered = timezone.localtime(visit.checked_in_at).strftime("%H:%M")
+    expect(answer.locator(".status-change")).to_have_text(
+        t("kk", "At entry (%(time)s): %(then)s · now: %(now)s")
+        % {"time": entered, "then": t("kk", "Blue"), "now": t("kk", "Red")}
+    )
+    assert_speaks(page, "kk")
     check_axe(page)
-    screenshot(page, "citizen-denied-answer-ru")
-    visit = Visit.objects.get(iin=citizen.iin)
-    assert (visit.admitted, visit.denial_code) == (False, "pcr_required")
-    expect(page.get_by_role("button", name=t("ru", "Record my exit"))).to_have_count(0)
+    screenshot(page, "citizen-status-changed-inside-kk")
+    page.get_by_role("button", name=t("kk", "Record my exit")).tap()
+    expect(page.locator(".answer")).to_have_class(re.compile(r"\banswer-exit\b"))
+
+    page.goto(f"/v/{grocery.code}/")
+    expect(page.locator(".verdict")).to_contain_text(t("kk", DENIALS["red"]))
+    expect(page.locator("main").get_by_role("button")).to_have_count(0)
+    assert_speaks(page, "kk")
+    check_axe(page)

@@ -126,7 +126,9 @@ def test_staff_check_a_person_in_by_iin_and_record_the_exit(page, context, live_
     answer = page.locator(".answer")
     expect(answer).to_have_class(re.compile(r"\banswer-yes\b"))
     expect(answer.get_by_role("heading", level=2)).to_have_text(t("kk", "May enter"))
-    expect(answer).to_contain_text(mask_iin(visitor.iin))
+    # A face and an ID card can be matched: first name, initial, year of birth.
+    expect(answer.locator(".person")).to_have_text("Айгерім С., 1990")
+    expect(answer).not_to_contain_text(mask_iin(visitor.iin))
     expect(answer.locator(".status-line")).to_have_text(t("kk", "Green"))
     expect(page.get_by_label(t("kk", "IIN or personal code"))).to_be_focused()
     assert_speaks(page, "kk")

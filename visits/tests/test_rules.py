@@ -1,7 +1,7 @@
 import pytest
 
 from statuses.rules import Status
-from visits.rules import Point, VenueFacts, admission_decision, distance_metres
+from visits.rules import Point, VenueFacts, admission_decision, distance_metres, status_decision
 
 HOME = Point(43.238949, 76.889709)  # Almaty
 
@@ -87,6 +87,47 @@ def test_admission_decision(status, facts, isolation, occupancy, expected):
     assert decision.code == expected
     assert decision.admitted == (expected == "admitted")
     assert str(decision.message)
+
+
+@pytest.mark.parametrize(
+    ("status", "facts", "isolation", "expected"),
+    [
+        # What the venue page says before "Enter": every status rule...
+        (Status.RED, GROCERY_499, HOME, "red"),
+        (Status.YELLOW, GROCERY_499, HOME, "admitted"),
+        (Status.YELLOW, GROCERY_501, HOME, "yellow_too_far"),
+        (Status.YELLOW, venue(essential=False), HOME, "yellow_not_essential"),
+        (Status.YELLOW, GROCERY_499, None, "yellow_no_isolation_point"),
+        (Status.BLUE, CAFE_PCR, None, "pcr_required"),
+        (Status.BLUE, venue(), None, "admitted"),
+        (Status.GREEN, CAFE_PCR, None, "admitted"),
+        (Status.GREEN, venue(suspended=True), None, "suspended"),
+        # ...but never "full": only the check-in knows who is inside.
+        (Status.GREEN, venue(effective_capacity=0), None, "admitted"),
+        (Status.BLUE, venue(effective_capacity=0, test_mode=True), None, "admitted"),
+    ],
+    ids=[
+        "red",
+        "yellow-near",
+        "yellow-too-far",
+        "yellow-not-essential",
+        "yellow-no-isolation-point",
+        "blue-pcr-venue",
+        "blue-ordinary-venue",
+        "green-pcr-venue",
+        "suspended",
+        "no-capacity-is-not-its-question",
+        "no-capacity-in-test-mode",
+    ],
+)
+def test_status_decision(status, facts, isolation, expected):
+    decision = status_decision(status, facts, isolation)
+
+    assert decision.code == expected
+    assert decision.admitted == (expected == "admitted")
+    # Whatever the status rules say, the full rule says the same at an empty venue.
+    if expected != "admitted" or facts.effective_capacity > 0:
+        assert admission_decision(status, facts, isolation, occupancy=0) == decision
 
 
 @pytest.mark.parametrize(
