@@ -24,9 +24,9 @@ def test_an_id_card_barcode_checks_in_the_iin_inside_it(client):
     client.force_login(staff_member(venue))
     person = citizen("green")
 
-    response = scan(
-        client, venue, f"САРСЕНОВА\x1dАЙГЕРИМ\x1d{person.iin}\x1d11.12.1990\x00N043215678", source=""
-    )
+    payload = f"САРСЕНОВА\x1dАЙГЕРИМ\x1d{person.iin}\x1d11.12.1990\x00N043215678"
+
+    response = scan(client, venue, payload, source="")
 
     visit = Visit.objects.get()
     assert response.status_code == 302
