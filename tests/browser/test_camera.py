@@ -206,3 +206,38 @@ def test_without_a_camera_the_citizen_is_told_to_use_the_camera_app(page, contex
         )
     ).to_be_visible()
     expect(page.get_by_role("button", name=t("kk", "Scan the code at the door"))).to_be_hidden()
+
+
+# What the citizen's scanner does with a code: go to this venue page, or stay.
+FOLLOWED = [
+    ("{here}/v/AbC-123_x/", "{here}/v/AbC-123_x/"),  # a poster
+    ("{here}/v/AbC123/?k=42.abc", "{here}/v/AbC123/?k=42.abc"),  # a kiosk
+    ("{here}/v/AbC123/?utm=x&k=42.abc", "{here}/v/AbC123/?k=42.abc"),  # only k is kept
+    (" {here}/v/AbC123/\n", "{here}/v/AbC123/"),  # whitespace around
+    ("{site}/v/AbC123/?k=7.f", "{here}/v/AbC123/?k=7.f"),  # printed with SITE_URL
+    ("https://ashyq.example.com/v/AbC123/", None),  # another origin
+    ("{here_https}/v/AbC123/", None),  # another scheme
+    ("{here}/v/AbC123/enter/", None),  # a longer path
+    ("{here}/staff/1/", None),  # not a venue page
+    ("{here}/v/../admin/", None),  # a dot segment
+    ("/v/AbC123/", None),  # a relative path
+    ("javascript:alert(1)", None),  # a script URL
+    ("880315300511", None),  # an IIN
+]
+SITE = "https://ashyq.example.kz"
+
+
+def test_which_scanned_codes_the_citizens_scanner_follows(page, context, live_server):
+    sign_in(context, live_server.url, person("Айгерім Сәрсенова"), "kk")
+    page.goto("/")
+    here = live_server.url
+    values = {"here": here, "here_https": here.replace("http:", "https:"), "site": SITE}
+    scanned = [value.format(**values) for value, _ in FOLLOWED]
+
+    targets = page.evaluate(
+        "([values, site]) => values.map((v) => window.AshyqScanner.venueTarget(v, site))",
+        [scanned, SITE],
+    )
+
+    expected = [target.format(**values) if target else None for _, target in FOLLOWED]
+    assert dict(zip(scanned, targets, strict=True)) == dict(zip(scanned, expected, strict=True))
