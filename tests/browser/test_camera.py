@@ -175,6 +175,36 @@ def test_a_citizen_scanning_a_code_that_is_not_ours_stays_and_is_told(
     assert_speaks(page, "ru")
 
 
+# A browser's own detector, as Chrome on Android has it: it reads the code the
+# test names, whatever the camera shows.
+NATIVE_DETECTOR = """
+window.BarcodeDetector = class {
+  static getSupportedFormats() {
+    return Promise.resolve(["qr_code", "code_128", "pdf417", "ean_13"]);
+  }
+  constructor(options) { this.formats = options.formats; }
+  detect() { return Promise.resolve([{rawValue: "%s", format: "code_128"}]); }
+};
+"""
+
+
+def test_a_browser_with_its_own_detector_loads_no_polyfill(phone_with_camera, live_server, grocery):
+    staff = staff_of(grocery)
+    iin = person("Ерлан Ахметов").iin
+    context = phone_with_camera(barcode_image("not what the native detector reads"))
+    context.add_init_script(NATIVE_DETECTOR % iin)
+    requests = watch_requests(context, live_server)
+    sign_in(context, live_server.url, staff, "kk")
+    page = context.new_page()
+
+    page.goto(f"/staff/{grocery.pk}/")
+    page.get_by_role("button", name=t("kk", "Scan with the camera")).tap()
+
+    expect(page).to_have_url(re.compile(rf"/staff/{grocery.pk}/\?visit=\d+&mode=entry$"))
+    assert Visit.objects.values_list("iin", "method").get() == (iin, Visit.Method.STAFF_BARCODE)
+    assert not [url for url in requests["ours"] if "/vendor/barcode-detector/" in url]
+
+
 def test_a_refused_camera_is_explained(phone_with_camera, live_server, grocery):
     staff = staff_of(grocery)
     context = phone_with_camera(barcode_image(person("Ерлан Ахметов").iin), allow=False)
