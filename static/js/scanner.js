@@ -90,15 +90,20 @@
   }
 
   /*
-   * Wires one scanner: `button` starts the camera, frames show in `video`, and
+   * Wires one scanner: `button` starts the camera, `stopButton` turns it off,
+   * frames show in `video`, and
    * `onCode(rawValue)` gets each code read; it returns true to stop scanning.
    * `message` shows a translated text from the button's data-msg-* attributes.
    */
   function attach(options) {
     var button = options.button;
+    var stopButton = options.stopButton;
     var video = options.video;
     var message = options.message;
     var stream = null;
+    // Each start of the camera is a new run; a decoding loop of an earlier run,
+    // still waiting on its timer, ends instead of doubling the work.
+    var run = 0;
 
     function say(text) {
       message.textContent = text || "";
@@ -109,23 +114,26 @@
       if (stream) { stream.getTracks().forEach(function (track) { track.stop(); }); }
       stream = null;
       video.hidden = true;
+      stopButton.hidden = true;
       button.disabled = false;
     }
 
-    function loop(detector) {
-      if (!stream) { return; }
+    function loop(detector, mine) {
+      if (!stream || mine !== run) { return; }
       detector.detect(video).then(function (codes) {
+        if (!stream || mine !== run) { return; }
         for (var i = 0; i < codes.length; i++) {
           if (options.onCode(codes[i].rawValue, say)) { stop(); return; }
         }
-        setTimeout(function () { loop(detector); }, SCAN_INTERVAL_MS);
+        setTimeout(function () { loop(detector, mine); }, SCAN_INTERVAL_MS);
       }).catch(function () {
         // A frame that is not ready yet (no video data) is not an error.
-        setTimeout(function () { loop(detector); }, SCAN_INTERVAL_MS);
+        setTimeout(function () { loop(detector, mine); }, SCAN_INTERVAL_MS);
       });
     }
 
     button.addEventListener("click", function () {
+      var mine = ++run;
       say("");
       button.disabled = true;
       var camera = cameraApi().getUserMedia({video: {facingMode: "environment"}, audio: false});
@@ -136,10 +144,11 @@
         stream = media;
         video.srcObject = media;
         video.hidden = false;
+        stopButton.hidden = false;
         return video.play();
       }).then(function () {
         return detector;
-      }).then(loop, function (error) {
+      }).then(function (found) { loop(found, mine); }, function (error) {
         stop();
         // The camera's error wins: a refused permission is what a person can fix.
         camera.then(function () { say(button.getAttribute("data-msg-failed")); }, function (cameraError) {
@@ -148,6 +157,8 @@
         if (window.console) { window.console.error(error); }
       });
     });
+
+    stopButton.addEventListener("click", function () { say(""); stop(); button.focus(); });
 
     hasCamera().then(function (found) {
       button.hidden = !found;
@@ -174,6 +185,7 @@
     var source = form.querySelector("[name=source]");
     attach({
       button: root.querySelector("[data-scan-start]"),
+      stopButton: root.querySelector("[data-scan-stop]"),
       video: root.querySelector("video"),
       message: root.querySelector("[data-scan-message]"),
       formats: ["qr_code", "code_128", "pdf417", "ean_13"],
@@ -193,6 +205,7 @@
     var button = root.querySelector("[data-scan-start]");
     attach({
       button: button,
+      stopButton: root.querySelector("[data-scan-stop]"),
       video: root.querySelector("video"),
       message: root.querySelector("[data-scan-message]"),
       noCamera: root.querySelector("[data-no-camera]"),

@@ -174,6 +174,14 @@ def test_a_citizen_scanning_a_code_that_is_not_ours_stays_and_is_told(
     expect(page).to_have_url(f"{live_server.url}/")
     assert_speaks(page, "ru")
 
+    page.get_by_role("button", name=t("ru", "Turn off the camera")).tap()
+
+    expect(page.locator("video")).to_be_hidden()
+    expect(message).to_be_hidden()
+    expect(page.get_by_role("button", name=t("ru", "Scan the code at the door"))).to_be_enabled()
+    # The camera is released, not only hidden.
+    assert page.evaluate("document.querySelector('video').srcObject.active") is False
+
 
 # A browser's own detector, as Chrome on Android has it: it reads the code the
 # test names, whatever the camera shows.
