@@ -91,9 +91,9 @@
 
   /*
    * Wires one scanner: `button` starts the camera, `stopButton` turns it off,
-   * frames show in `video`, and
-   * `onCode(rawValue)` gets each code read; it returns true to stop scanning.
-   * `message` shows a translated text from the button's data-msg-* attributes.
+   * frames show in `video`, and `onCode(rawValue, say)` gets each code read; it
+   * returns true to stop scanning. `message` shows a translated text from the
+   * button's data-msg-* attributes.
    */
   function attach(options) {
     var button = options.button;
