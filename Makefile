@@ -7,7 +7,7 @@ PORT ?= 8000
 
 BENCH_SIZE ?= default
 
-.PHONY: run test lint fmt messages check-messages bench clean
+.PHONY: run test lint fmt messages check-messages bench vendor clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ check-messages: $(VENV)/.dev
 ## bench: seed PostgreSQL and measure the check-in paths against the floor (BENCH_SIZE=quick|default)
 bench: $(VENV)/.runtime
 	$(BIN)/python -m bench.run --size $(BENCH_SIZE) $(BENCH_ARGS)
+
+## vendor: re-copy the camera scanner's polyfill, pinned by frontend/package-lock.json, into static/vendor/ (needs npm)
+vendor:
+	npm ci --prefix frontend --no-audit --no-fund
+	frontend/vendor.sh
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

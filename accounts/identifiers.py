@@ -9,6 +9,7 @@ check-in field all share one definition of "valid".
 """
 
 import datetime
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -212,3 +213,40 @@ def validate_bin_or_iin(raw: str) -> str:
     if len(value) == IDENTIFIER_LENGTH and set(value) <= ASCII_DIGITS and value[4] in "0123":
         return validate_iin(value)
     return validate_bin(value)
+
+
+SCAN_MESSAGES: Messages = {
+    "no_iin": _("No IIN was found in this code. Type the IIN from the identity card."),
+    "several_iins": _(
+        "This code holds more than one IIN, so it is not clear whose it is. "
+        "Type the IIN from the identity card."
+    ),
+}
+
+# A maximal run of digits of any script. A run is an IIN only when it is
+# exactly 12 ASCII digits: a 12-digit window inside a longer number (a document
+# or a phone number) passes the check digit one time in eleven by chance, and a
+# run with Arabic-Indic or other non-ASCII digits is not one anybody printed.
+_DIGIT_RUN = re.compile(r"\d+")
+
+
+def find_iin(payload: str) -> str:
+    """The one IIN in a scanned code that is not a bare IIN, or IdentifierError.
+
+    Identity cards and other documents print barcodes whose text carries the
+    IIN among names, dates and document numbers. Exactly one distinct valid
+    IIN must be found: none (`no_iin`) or two different ones (`several_iins`)
+    is refused rather than guessed. The same IIN twice is one person.
+    """
+    found = set()
+    for run in _DIGIT_RUN.findall(payload or ""):
+        try:
+            # Refuses runs that are not 12 ASCII digits, too.
+            found.add(validate_iin(run))
+        except IdentifierError:
+            continue
+    if not found:
+        raise IdentifierError("no_iin", SCAN_MESSAGES["no_iin"])
+    if len(found) > 1:
+        raise IdentifierError("several_iins", SCAN_MESSAGES["several_iins"])
+    return found.pop()

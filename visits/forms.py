@@ -1,20 +1,36 @@
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import CoordinateField, translate_field_errors
-from accounts.identifiers import IdentifierError, validate_iin
+from accounts.identifiers import ASCII_DIGITS, IdentifierError, find_iin, validate_iin
 from accounts.personal_qr import PREFIX as PERSONAL_QR_PREFIX
+
+# Barcodes separate their fields with control characters (NUL, GS, RS, line
+# breaks); they are separators here, never part of a value, and Django's text
+# field would refuse a NUL byte outright.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+class ScannedField(forms.CharField):
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = _CONTROL_CHARACTERS.sub(" ", value)
+        return super().to_python(value)
 
 
 class StaffScanForm(forms.Form):
-    """One field for everything staff can scan or type: an IIN or a personal QR."""
+    """One field for everything staff can scan or type: an IIN, a personal QR,
+    or a barcode (an identity card's) with an IIN somewhere in its text."""
 
     MODE_ENTRY = "entry"
     MODE_EXIT = "exit"
 
-    q = forms.CharField(
+    q = ScannedField(
         label=_("IIN or personal code"),
-        max_length=200,
+        # An identity card's PDF417 carries names and document data too.
+        max_length=1000,
         error_messages={"required": _("Type an IIN or scan a code.")},
         widget=forms.TextInput(
             attrs={
@@ -36,6 +52,7 @@ class StaffScanForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.found_in_barcode = False
         translate_field_errors(self)
 
     def clean_q(self) -> str:
@@ -45,11 +62,26 @@ class StaffScanForm(forms.Form):
         try:
             return validate_iin(value)
         except IdentifierError as exc:
+            typed_error = exc
+        # Only digits and spaces, or as short as an IIN with a typo: typed by
+        # hand, so the message says what is wrong with the number.
+        if set(value.replace(" ", "")) <= ASCII_DIGITS or len(value) <= 14:
+            raise forms.ValidationError(typed_error.message, code=typed_error.code)
+        try:
+            iin = find_iin(value)
+        except IdentifierError as exc:
             raise forms.ValidationError(exc.message, code=exc.code) from None
+        self.found_in_barcode = True
+        return iin
 
     @property
     def is_personal_qr(self) -> bool:
         return self.cleaned_data["q"].startswith(PERSONAL_QR_PREFIX)
+
+    @property
+    def is_barcode(self) -> bool:
+        """Read by a machine: a scanner, the camera, or found inside a longer code."""
+        return self.found_in_barcode or self.cleaned_data["source"] in ("scanner", "camera")
 
 
 class IsolationPointForm(forms.Form):

@@ -303,11 +303,7 @@ def _scanned_person(form: StaffScanForm) -> tuple[User | None, str, str]:
                 "no_iin", _("This person has not added an IIN yet. Ask for an identity card.")
             )
         return person, person.iin, Visit.Method.STAFF_QR
-    method = (
-        Visit.Method.STAFF_BARCODE
-        if form.cleaned_data["source"] == "scanner"
-        else Visit.Method.STAFF_IIN
-    )
+    method = Visit.Method.STAFF_BARCODE if form.is_barcode else Visit.Method.STAFF_IIN
     # The account, if any, is found inside the check-in, along with the venue lock.
     return None, value, method
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.camera import write_y4m
 from tests.browser.support import screenshot
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -25,7 +26,7 @@ def _unavailable(reason: str) -> None:
 
 
 @pytest.fixture(scope="package")
-def browser() -> Iterator:
+def playwright() -> Iterator:
     if not CHROMIUM.exists():
         _unavailable(f"Chromium is not installed at {CHROMIUM}")
     try:
@@ -39,8 +40,44 @@ def browser() -> Iterator:
     # loop stops when the package's last test ends.
     with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
+        yield playwright
+
+
+@pytest.fixture(scope="package")
+def browser(playwright) -> Iterator:
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def phone_with_camera(playwright, live_server, tmp_path) -> Iterator:
+    """`phone_with_camera(image)`: a browser context whose camera sees `image`.
+
+    Chromium's fake camera plays a file named on its command line, so each
+    picture is a Chromium of its own. The permission prompt is answered "allow"
+    unless `allow=False`, which leaves the prompt to refuse, as headless does.
+    """
+    launched = []
+
+    def open_phone(image, *, allow: bool = True):
+        video = tmp_path / f"camera-{len(launched)}.y4m"
+        write_y4m(image, video)
+        args = [
+            *CHROMIUM_ARGS,
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ]
+        if allow:
+            args.append("--use-fake-ui-for-media-stream")
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        launched.append(chromium)
+        context = chromium.new_context(base_url=live_server.url, **PHONE)
+        context.set_default_timeout(20_000)
+        return context
+
+    yield open_phone
+    for chromium in launched:
         chromium.close()
 
 
