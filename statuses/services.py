@@ -15,6 +15,7 @@ from accounts.services import sms_queue
 from statuses.models import LabResult, Notification, StatusRecord
 from statuses.rules import Derived, Source, Status, green_expiring, records_for_result
 from statuses.selectors import durations, status_at, statuses_at
+from statuses.signals import status_records_added
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ def record_add(
             lab_result=lab_result,
         )
         notify_changes({iin: before}, now=now)
+        status_records_added.send(sender=StatusRecord, iins=[iin], now=now)
     logger.info(
         "status record %s added: %s from %s (%s)", record.pk, record.status, source, mask_iin(iin)
     )
