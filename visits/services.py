@@ -121,9 +121,10 @@ def visit_check_in(
     try:
         return _visit_check_in(**arguments, nonce=nonce)
     except IntegrityError:
-        # The same nonce at two venues at once: the unique nonce lets the first
-        # one stand. Caught here, outside the transaction, to spare every
-        # check-in a savepoint.
+        # One nonce posted at two venues at once (the venue locks do not queue
+        # them): the unique nonce lets the first one stand, and this one is
+        # settled as it would have been had it come second. Caught here, outside
+        # the transaction, to spare every check-in a savepoint.
         spent = (
             Visit.objects.filter(nonce=nonce or None)
             .values("pk", "iin", "venue_id", "venue__code")
@@ -289,7 +290,8 @@ def visits_flag_worsened(*, iins: Iterable[str], now: datetime.datetime) -> int:
         derived = statuses[visit.iin]
         if derived.status not in (Status.YELLOW, Status.RED) or derived.record is None:
             continue
-        # In a test week capacity does not count: the rule's own switch for it.
+        # test_mode is the rule's own switch for "capacity does not count"; a
+        # suspension is left out too, as the flag is about the person.
         facts = replace(venue_facts(visit.venue, now), suspended=False, test_mode=True)
         decision = admission_decision(derived.status, facts, points.get(visit.iin), occupancy=0)
         if decision.admitted:
