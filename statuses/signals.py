@@ -1,7 +1,9 @@
 from django.dispatch import Signal
 
-# Sent inside the transaction that added status records, with `iins` (the
-# people whose history grew) and `now` (the moment they were written). Apps
-# that build on statuses react to a changed status here (visits flags people
-# inside a venue whose status now keeps them out) without statuses importing them.
-status_records_added = Signal()
+# People's statuses may have changed: records were added for them, or a record
+# of theirs began or ended as time passed. Sent with `iins` (those people) and
+# `now` (the moment to judge them at); where records were added, inside the
+# transaction that added them. Apps that build on statuses react here (visits
+# flags people inside a venue whose status now keeps them out) without
+# statuses importing them.
+statuses_changed = Signal()

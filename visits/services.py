@@ -257,8 +257,9 @@ def _visit_check_in(
 def visits_flag_worsened(*, iins: Iterable[str], now: datetime.datetime) -> int:
     """Flag people inside a venue whose status now keeps them out of it.
 
-    Called when status records were added for these IINs, inside the
-    transaction that added them. "Worsened" is decided by the admission rule
+    Called when these people's statuses may have changed (records added, inside
+    the transaction that added them, or a record beginning as time passed).
+    "Worsened" is decided by the admission rule
     itself, re-run for the venue with its capacity (and a suspension) left
     out: a yellow person inside a pharmacy near home may stay, the same person
     inside a café may not, and whether the venue is full says nothing about

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from statuses.imports import lab_import_check, lab_import_commit
 from statuses.models import LabImport, StatusRecord
-from statuses.services import record_add, record_lift
+from statuses.services import notify_transitions, record_add, record_lift
 from venues.models import Region
 from visits.models import InsideAlert, Visit
 from visits.services import isolation_point_set, visits_flag_worsened
@@ -287,3 +287,28 @@ def test_the_flag_goes_when_the_person_leaves_or_the_record_is_lifted(client):
     record_lift(record=records[cleared.pk], by=epidemiologist(), reason="wrong person")
 
     assert "ask them to leave" not in text_of(client.get(f"/staff/{cafe.pk}/"))
+
+
+def test_a_record_that_begins_later_flags_the_person_when_it_begins(
+    sms_outbox, django_capture_on_commit_callbacks
+):
+    cafe = make_venue(category="mall")
+    person = citizen()
+    make_visit(cafe, iin=person.iin, user=person, status="blue")
+    begins = timezone.now() + datetime.timedelta(minutes=5)
+    record_add(
+        iin=person.iin,
+        status="yellow",
+        source="contact",
+        valid_from=begins,
+        valid_until=begins + datetime.timedelta(days=14),
+        created_by=None,
+    )
+    assert not InsideAlert.objects.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_transitions(begins + datetime.timedelta(minutes=1))
+        notify_transitions(begins + datetime.timedelta(minutes=2))
+
+    assert InsideAlert.objects.get().status == "yellow"
+    assert len(leave_sms(sms_outbox)) == 1
