@@ -16,7 +16,14 @@ from statuses.services import notify_transitions, record_add, record_lift
 from venues.models import Region
 from visits.models import InsideAlert, Visit
 from visits.services import isolation_point_set, visits_flag_worsened
-from visits.tests.conftest import citizen, make_venue, make_visit, new_iin, staff_member
+from visits.tests.conftest import (
+    citizen,
+    make_venue,
+    make_visit,
+    new_iin,
+    session_queries,
+    staff_member,
+)
 from visits.tracing import ContactToMark, contacts_mark
 
 pytestmark = pytest.mark.django_db
@@ -312,3 +319,28 @@ def test_a_record_that_begins_later_flags_the_person_when_it_begins(
 
     assert InsideAlert.objects.get().status == "yellow"
     assert len(leave_sms(sms_outbox)) == 1
+
+
+@pytest.mark.parametrize("people", [1, 3])
+def test_the_staff_page_reads_the_flags_in_one_query_however_many(
+    people, client, assert_num_queries
+):
+    cafe = make_venue(category="mall")
+    inside = [make_visit(cafe, status="blue") for _ in range(people)]
+    for visit in inside:
+        record_add(
+            iin=visit.iin,
+            status="red",
+            source="manual",
+            valid_from=timezone.now() - datetime.timedelta(hours=1),
+            valid_until=None,
+            created_by=None,
+        )
+    client.force_login(staff_member(cafe))
+    client.get(f"/staff/{cafe.pk}/")  # the account is in the cache from now on
+
+    # The venue (with the staff check), the flags with their visits, the last scans.
+    with assert_num_queries(3 + session_queries()):
+        html = text_of(client.get(f"/staff/{cafe.pk}/"))
+
+    assert html.count("ask them to leave") == people
