@@ -171,12 +171,6 @@ def mask_iin(iin: str) -> str:
     return "*" * 8 + value[-4:]
 
 
-def mask_name(full_name: str) -> str:
-    """`Aigerim Sarsenova` -> `A***** S********`: enough for staff to match a face
-    to an ID card, not enough to learn who was at the door."""
-    return " ".join(word[0] + "*" * (len(word) - 1) for word in full_name.split() if word)
-
-
 @dataclass(frozen=True)
 class PersonAtDoor:
     """What staff at the door see of a person: enough to match a face to an ID card."""

@@ -126,6 +126,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
     # first run. Django's ORM binds on the client and prepares nothing; only
     # the check-in's fixed statements use such a cursor (visits.checkin_queries).
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 0
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    from psycopg import IsolationLevel
+
+    # Every transaction says READ COMMITTED in its BEGIN, whatever the server's
+    # default_transaction_isolation: the check-in counts the people inside after
+    # it has waited for the venue lock, and a REPEATABLE READ snapshot taken
+    # before the wait would let a venue fill past its capacity.
+    DATABASES["default"].setdefault("OPTIONS", {})["isolation_level"] = (
+        IsolationLevel.READ_COMMITTED
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")

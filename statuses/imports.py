@@ -33,6 +33,7 @@ from statuses.models import LabImport, LabResult, StatusRecord
 from statuses.rules import Derived, Source
 from statuses.selectors import statuses_at
 from statuses.services import notify_changes, records_for_lab_result
+from statuses.signals import statuses_changed
 
 logger = logging.getLogger(__name__)
 
@@ -696,6 +697,7 @@ def _import_rows(
 
     for chunk in _chunks(list(before.items()), LOOKUP_CHUNK):
         notify_changes(dict(chunk), now=now)
+    statuses_changed.send(sender=StatusRecord, iins=sorted({row.iin for row in new}), now=now)
     _progress(lab_import.pk, steps, steps, "importing")
     logger.info("lab import %s: %d of %d valid rows were new", lab_import.pk, created, total)
     return created, records_created

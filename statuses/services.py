@@ -15,6 +15,7 @@ from accounts.services import sms_queue
 from statuses.models import LabResult, Notification, StatusRecord
 from statuses.rules import Derived, Source, Status, green_expiring, records_for_result
 from statuses.selectors import durations, status_at, statuses_at
+from statuses.signals import statuses_changed
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ def record_add(
             lab_result=lab_result,
         )
         notify_changes({iin: before}, now=now)
+        statuses_changed.send(sender=StatusRecord, iins=[iin], now=now)
     logger.info(
         "status record %s added: %s from %s (%s)", record.pk, record.status, source, mask_iin(iin)
     )
@@ -148,10 +150,12 @@ def notify_transitions(
 
     Runs every few minutes over a window a little longer than the schedule, so
     nothing falls between two runs; the event keys make overlaps harmless.
+    Everyone whose record began or ended in the window is also announced to the
+    apps above (statuses_changed), SMS or not.
     """
     now = now or timezone.now()
     since = now - (window or datetime.timedelta(minutes=20))
-    moving = (
+    moving = list(
         StatusRecord.objects.filter(
             Q(valid_until__gt=since, valid_until__lte=now)
             | Q(valid_from__gt=since, valid_from__lte=now)
@@ -159,6 +163,8 @@ def notify_transitions(
         .values_list("iin", flat=True)
         .distinct()
     )
+    if moving:
+        statuses_changed.send(sender=StatusRecord, iins=moving, now=now)
     users = _reachable_accounts(moving)
     if not users:
         return 0

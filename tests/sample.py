@@ -228,6 +228,15 @@ def build_sample() -> Sample:
     by_staff(new_iin(), tiny)
     by_staff(citizens["blue"].iin, grocery, Visit.Method.STAFF_BARCODE)
     by_staff(new_iin(), grocery)
+    # Inside the grocery when a positive test arrives: flagged on its staff page.
+    turned_red = new_iin()
+    by_staff(turned_red, grocery)
+    give_status(turned_red, "red", hours_ago=1)
+    # The same, scanned again: refused, and the stay it ended is named.
+    rescanned = new_iin()
+    by_staff(rescanned, grocery)
+    give_status(rescanned, "red", hours_ago=1)
+    by_staff(rescanned, grocery)
     walk_in = new_iin()
     by_staff(walk_in, grocery)
     visit_check_out_by_staff(venue_id=grocery.pk, iin=walk_in, staff=staff)

@@ -25,7 +25,8 @@ from statuses.services import warn_expiring
 from tests.pages import english_in_text, page_problems
 from tests.sample import ORGANISATION_BIN, Sample, build_sample, give_status, new_iin, person
 from venues.models import Venue
-from visits.models import IsolationPoint
+from visits.models import IsolationPoint, Visit
+from visits.selectors import OPEN
 
 pytestmark = pytest.mark.django_db
 
@@ -158,6 +159,10 @@ def test_a_responsible_person_and_an_organisation_admin_meet_no_english(language
         reverse("visits:staff", args=[grocery]) + f"?visit={sample.visits[-1].pk}&mode=entry",
         reverse("visits:staff", args=[grocery]) + f"?visit={sample.visits[-2].pk}&mode=exit"
         "&done=exit",
+        # Someone scanned again who may stay: "already inside since".
+        reverse("visits:staff", args=[grocery])
+        + f"?visit={Visit.objects.filter(OPEN, venue=sample.grocery).first().pk}"
+        "&mode=entry&again=1",
     )
     admin = browser(language, sample.owner)
     reader.crawl(admin, "/", reverse("venues:list"), reverse("visits:dashboard"))

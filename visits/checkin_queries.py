@@ -14,6 +14,14 @@ the check-in runs statements whose text is fixed, prepared on PostgreSQL:
    records active now.
 3. `insert_visit`: the new visit.
 
+They run at READ COMMITTED whatever the server's
+`default_transaction_isolation` says: the read after the lock must see the
+check-ins committed while this one waited for it. Under REPEATABLE READ the
+transaction's snapshot is taken at its first statement, the lock itself,
+before the wait, and the venue would fill past its capacity. The connection
+asks for READ COMMITTED in every BEGIN (`isolation_level` in the database
+OPTIONS, ashyq/settings.py), which costs no statement of its own.
+
 The SQL is plain enough for both PostgreSQL (production, CI) and SQLite (the
 embedded default); only the lock clause differs, and SQLite needs none
 because it admits one writer at a time. The tests run the same check-in
@@ -55,12 +63,15 @@ class OpenVisit:
     id: int
     venue_id: int
     nonce: str
+    iin: str
+    checked_in_at: datetime.datetime
 
 
 @dataclass(frozen=True)
 class AtTheDoor:
     occupancy: int
-    # Open visits of this person anywhere, and the visit of the nonce if any.
+    # Open visits of this person anywhere, and the visit of the nonce if any
+    # (whoever made it, open or not).
     visits: list[OpenVisit]
     records: list[RecordFacts]
 
@@ -90,7 +101,7 @@ FROM statuses_statusrecord
 WHERE iin = %s AND valid_from <= %s
   AND (valid_until IS NULL OR valid_until > %s) AND (lifted_at IS NULL OR lifted_at > %s)
 UNION ALL
-SELECT 'visit', id, venue_id, nonce, NULL, NULL, NULL, NULL
+SELECT 'visit', id, venue_id, nonce, iin, checked_in_at, NULL, NULL
 FROM visits_visit WHERE (iin = %s AND admitted AND checked_out_at IS NULL) OR nonce = %s
 UNION ALL
 SELECT 'occupancy', COUNT(*), NULL, NULL, NULL, NULL, NULL, NULL
@@ -153,7 +164,15 @@ def read_at_door(*, venue_id: int, iin: str, nonce: str, now: datetime.datetime)
         if kind == "occupancy":
             occupancy = row_id
         elif kind == "visit":
-            visits.append(OpenVisit(id=row_id, venue_id=venue, nonce=text1))
+            visits.append(
+                OpenVisit(
+                    id=row_id,
+                    venue_id=venue,
+                    nonce=text1,
+                    iin=text2,
+                    checked_in_at=_aware(valid_from),
+                )
+            )
         else:
             records.append(
                 RecordFacts(

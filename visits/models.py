@@ -26,6 +26,8 @@ class Visit(models.Model):
         STAFF = "staff", _("by staff")
         AUTOMATIC = "automatic", _("automatically")
         MOVED = "moved", _("moved to another venue")
+        # Scanned again while inside, and refused this time (the status changed).
+        REFUSED = "refused", _("refused on a new scan")
 
     venue = models.ForeignKey(
         "venues.Venue", verbose_name=_("venue"), on_delete=models.PROTECT, related_name="visits"
@@ -97,6 +99,39 @@ class Visit(models.Model):
     @property
     def is_open(self) -> bool:
         return self.admitted and self.checked_out_at is None
+
+
+class InsideAlert(models.Model):
+    """A person inside a venue whose status turned yellow or red while there.
+
+    Written when a new status record (a lab result, a contact, a manual record)
+    leaves an open visit's holder with a status the venue may not admit. Staff
+    see it at the top of the venue's page while the visit is open; the person
+    gets one SMS. One per visit and record: a record is never announced twice.
+    """
+
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("visit"), on_delete=models.CASCADE, related_name="alerts"
+    )
+    record = models.ForeignKey(
+        "statuses.StatusRecord",
+        verbose_name=_("status record"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    status = models.CharField(_("status"), max_length=10, choices=StatusChoices.choices)
+    denial_code = models.CharField(_("reason for denial"), max_length=40)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("person inside whose status worsened")
+        verbose_name_plural = _("people inside whose status worsened")
+        constraints = [
+            models.UniqueConstraint(fields=["visit", "record"], name="inside_alert_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visit} · {self.status}"
 
 
 class IsolationPoint(models.Model):

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from statuses.rules import Status
 from venues.models import Venue
-from visits.models import IsolationPoint, Visit
+from visits.models import InsideAlert, IsolationPoint, Visit
 from visits.rules import Decision, Point, status_decision
 from visits.services import venue_facts
 
@@ -127,3 +127,24 @@ def visit_log(
     if status:
         visits = visits.filter(status=status)
     return visits
+
+
+def worsened_inside(venue: Venue, now: datetime.datetime | None = None) -> list[InsideAlert]:
+    """People inside this venue now whose status turned so that they may not stay,
+    newest first, one per visit; a flag whose record was lifted or has ended is gone."""
+    now = now or timezone.now()
+    alerts = (
+        InsideAlert.objects.filter(
+            visit__venue=venue,
+            visit__admitted=True,
+            visit__checked_out_at__isnull=True,
+            record__lifted_at__isnull=True,
+        )
+        .filter(Q(record__valid_until__isnull=True) | Q(record__valid_until__gt=now))
+        .select_related("visit__user")
+        .order_by("-created_at", "-pk")
+    )
+    newest: dict[int, InsideAlert] = {}
+    for alert in alerts:
+        newest.setdefault(alert.visit_id, alert)
+    return list(newest.values())

@@ -20,7 +20,9 @@ from accounts.models import User
 from accounts.personal_qr import PersonalQRError, personal_qr_resolve
 from accounts.ratelimit import allow
 from statuses.models import StatusChoices
+from statuses.rules import Status
 from statuses.selectors import current_status
+from statuses.services import STATUS_IN_SENTENCE
 from venues.models import Venue
 from venues.selectors import is_venue_admin, managed_venue, venue_for, venues_for
 from visits.exports import csv_document
@@ -34,6 +36,7 @@ from visits.selectors import (
     today_summary,
     verdict_now,
     visit_log,
+    worsened_inside,
 )
 from visits.services import (
     CheckInError,
@@ -216,6 +219,21 @@ def _staff_context(request: HttpRequest, venue: Venue, form: StaffScanForm) -> d
                 "status_label": StatusChoices(visit.status).label,
                 "person": person_at_door(visit.user.full_name if visit.user else "", visit.iin),
                 "exit": request.GET.get("done") == "exit",
+                # A re-scan of someone inside: since when, if they may stay;
+                # the stay it ended, if they may not.
+                "inside_since": visit.checked_in_at
+                if visit.is_open and request.GET.get("again")
+                else None,
+                "closed": None
+                if visit.admitted
+                else Visit.objects.filter(
+                    venue=venue,
+                    iin=visit.iin,
+                    checkout_method=Visit.Checkout.REFUSED,
+                    checked_out_at=visit.checked_in_at,
+                )
+                .only("checked_in_at")
+                .first(),
             }
     # Only what the list shows: this page is rendered after every scan.
     recent = (
@@ -226,6 +244,17 @@ def _staff_context(request: HttpRequest, venue: Venue, form: StaffScanForm) -> d
     return {
         "venue": venue,
         "test_mode": venue.in_test_mode(),
+        "worsened": [
+            {
+                "alert": alert,
+                "person": person_at_door(
+                    alert.visit.user.full_name if alert.visit.user else "", alert.visit.iin
+                ),
+                "status_label": StatusChoices(alert.status).label,
+                "status_name": STATUS_IN_SENTENCE[Status(alert.status)],
+            }
+            for alert in worsened_inside(venue)
+        ],
         "form": form,
         "mode": form["mode"].value() or StaffScanForm.MODE_ENTRY,
         "result": result,
@@ -262,17 +291,19 @@ def staff_page(request: HttpRequest, venue_id: int) -> HttpResponse:
         mode = form.cleaned_data["mode"]
         try:
             person, iin, method = _scanned_person(form)
+            again = False
             if mode == StaffScanForm.MODE_EXIT:
                 visit = visit_check_out_by_staff(venue_id=venue_id, iin=iin, staff=request.user)
             else:
-                visit = visit_check_in(
+                checked_in = visit_check_in(
                     venue_id=venue_id,
                     iin=iin,
                     user=person,
                     method=method,
                     staff=request.user,
                     nonce=form.cleaned_data["nonce"],
-                ).visit
+                )
+                visit, again = checked_in.visit, checked_in.repeated
         except (CheckInError, PersonalQRError) as exc:
             if getattr(exc, "code", "") == "venue_not_found":
                 raise Http404 from None
@@ -281,6 +312,8 @@ def staff_page(request: HttpRequest, venue_id: int) -> HttpResponse:
             query = {"visit": visit.pk, "mode": mode}
             if mode == StaffScanForm.MODE_EXIT:
                 query["done"] = "exit"
+            elif again:
+                query["again"] = "1"
             return HttpResponseRedirect(
                 reverse("visits:staff", args=[venue_id]) + "?" + urlencode(query)
             )

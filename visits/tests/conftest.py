@@ -127,3 +127,28 @@ def reference_data() -> None:
     from django.apps import apps
 
     importlib.import_module("venues.migrations.0002_reference_data").load(apps, None)
+
+
+def session_queries() -> int:
+    """Statements a request spends on its session: none where sessions live in
+    the cache (cached_db, with Redis as in production), one read otherwise."""
+    return 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1
+
+
+@pytest.fixture
+def assert_num_queries():
+    """An exact query budget, blind to SQLite's explicit BEGIN (PostgreSQL sends
+    it with the first statement): the budget counts real round trips."""
+    from contextlib import contextmanager
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    @contextmanager
+    def check(expected: int):
+        with CaptureQueriesContext(connection) as context:
+            yield context
+        queries = [q["sql"] for q in context.captured_queries if q["sql"] != "BEGIN"]
+        assert len(queries) == expected, "\n\n".join([f"{len(queries)} queries:", *queries])
+
+    return check

@@ -5,7 +5,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 from accounts.models import User
 from visits.models import Visit
@@ -28,6 +28,41 @@ def needs_postgresql() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_entries_admit_exactly_the_capacity():
     needs_postgresql()
+    _two_hundred_at_fifty_places()
+
+
+@pytest.fixture
+def repeatable_read_by_default():
+    """The test database's default isolation level set to REPEATABLE READ for the
+    connections opened from now on (each thread opens its own), as a server
+    configured that way would have it."""
+    needs_postgresql()
+    name = connection.settings_dict["NAME"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"ALTER DATABASE \"{name}\" SET default_transaction_isolation = 'repeatable read'"
+        )
+    connections.close_all()
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute(f'ALTER DATABASE "{name}" RESET default_transaction_isolation')
+    connections.close_all()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_capacity_holds_when_the_server_defaults_to_repeatable_read(repeatable_read_by_default):
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW default_transaction_isolation")
+        default = cursor.fetchone()[0]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SHOW transaction_isolation")
+        in_a_transaction = cursor.fetchone()[0]
+    assert (default, in_a_transaction) == ("repeatable read", "read committed")
+
+    _two_hundred_at_fifty_places()
+
+
+def _two_hundred_at_fifty_places() -> None:
     venue = make_venue(capacity=PLACES, category="mall")
     people = [
         User.objects.create_user(f"+7705{number:07d}", iin=new_iin()) for number in range(PEOPLE)
