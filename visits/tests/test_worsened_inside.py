@@ -115,7 +115,8 @@ def test_a_positive_pcr_import_flags_the_person_to_staff_and_sends_one_kazakh_sm
     ]
     html = text_of(client.get(f"/staff/{cafe.pk}/"))
     assert '<h2 id="worsened-title">Inside, and may not stay</h2>' in html
-    assert f"{at_door(person.full_name, person.iin)} · Red · inside since {since(inside)}, now red: ask them to leave" in html
+    flag = f"{at_door(person.full_name, person.iin)} · Red · inside since {since(inside)}"
+    assert f"{flag}, now red: ask them to leave" in html
     inside.refresh_from_db()
     assert inside.is_open
 
