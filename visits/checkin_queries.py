@@ -6,7 +6,8 @@ four ORM querysets cost about as much as the rest of the request together. So
 the check-in runs statements whose text is fixed, prepared on PostgreSQL:
 
 1. `lock_venue`: the venue row, locked, with what the admission rule needs,
-   whether the staff member may check people in here, and the account that
+   whether the staff member may check people in here (and whether their
+   organisation is verified to look people up), and the account that
    holds the IIN. All of these may be read before the lock is granted.
 2. `read_at_door`: what must be read *after* the lock, so that it sees the
    check-ins committed by whoever held the lock before: the occupancy, this
@@ -48,6 +49,8 @@ class LockedVenue:
     zone: str
     # The active account holding the IIN, when asked for one.
     person_id: int | None
+    # Only a verified organisation's staff may look people up.
+    organisation_verified: bool
 
 
 @dataclass(frozen=True)
@@ -68,14 +71,15 @@ class AtTheDoor:
 _LOCK = """
 SELECT v.id, v.capacity, v.pcr_required, v.kiosk_only, v.kiosk_secret, v.test_mode_until,
        v.suspended, v.latitude, v.longitude, c.essential, r.zone,
-       (SELECT u.id FROM accounts_user u WHERE u.iin = %s AND u.is_active LIMIT 1)
+       (SELECT u.id FROM accounts_user u WHERE u.iin = %s AND u.is_active LIMIT 1),
+       o.verified_at IS NOT NULL
 FROM venues_venue v
 JOIN venues_category c ON c.id = v.category_id
 JOIN venues_region r ON r.id = v.region_id
+JOIN venues_organisation o ON o.id = v.organisation_id
 """
 # Who may check people in: the organisation's admin and the venue's staff.
 _STAFF_ONLY = """
-JOIN venues_organisation o ON o.id = v.organisation_id
 WHERE (o.admin_id = %s OR EXISTS (
     SELECT 1 FROM venues_staffmembership m WHERE m.venue_id = v.id AND m.user_id = %s
 )) AND
@@ -138,6 +142,7 @@ def lock_venue(
         essential=bool(row[9]),
         zone=row[10],
         person_id=row[11],
+        organisation_verified=bool(row[12]),
     )
 
 

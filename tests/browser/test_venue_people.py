@@ -4,6 +4,7 @@ import io
 import re
 
 import pytest
+from django.utils import timezone
 from django.utils.text import capfirst
 from PIL import Image
 from playwright.sync_api import expect
@@ -102,7 +103,10 @@ def test_a_responsible_person_registers_a_venue_prints_its_qr_and_invites_staff(
 @pytest.fixture
 def grocery() -> Venue:
     organisation = Organisation.objects.create(
-        bin="050140001238", legal_name="ТОО «Жарық»", admin=person("Асхат Иманов")
+        bin="050140001238",
+        legal_name="ТОО «Жарық»",
+        admin=person("Асхат Иманов"),
+        verified_at=timezone.now(),
     )
     return venue(organisation, "Жарық дүкені", "Магазин «Жарык»", "Zharyq Store", "grocery")
 
