@@ -292,3 +292,23 @@ def test_the_venues_admin_is_closed_to_a_responsible_person(owner, venue):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+@pytest.mark.parametrize("page", ["visits:staff", "venues:detail"])
+def test_the_staff_page_and_the_venue_page_say_the_venue_is_suspended_and_why(page):
+    venue = VenueFactory(suspended=True, suspended_reason="Outbreak among the staff")
+
+    response = client_for(venue.organisation.admin).get(reverse(page, args=[venue.pk]))
+
+    text = " ".join(response.content.decode().split())
+    assert "This venue is suspended by the sanitary service: check-ins are refused." in text
+    assert "Reason: Outbreak among the staff" in text
+    assert "To ask about it, call 1406." in text
+
+
+def test_a_venue_that_is_not_suspended_says_nothing_of_it():
+    venue = VenueFactory()
+
+    response = client_for(venue.organisation.admin).get(reverse("visits:staff", args=[venue.pk]))
+
+    assert "suspended" not in response.content.decode()
