@@ -17,6 +17,7 @@ from tests.browser.conftest import PHONE
 from tests.browser.support import check_axe, screenshot, sideways_overflow, sign_in, t
 from tests.sample import give_status, new_iin, person, venue
 from venues.models import Organisation, Venue
+from visits.models import StatusLookup
 
 pytestmark = pytest.mark.browser
 
@@ -79,6 +80,13 @@ def citizen_pages(page, grocery: Venue, language: str) -> Iterator[str]:
     yield "answer"
     page.goto("/visits/")
     yield "my visits"
+    # A look-up by the venue's staff, as the door would record it.
+    StatusLookup.objects.create(
+        venue=grocery, iin=iin, recorded_by=grocery.organisation.admin, looked_up_at=timezone.now()
+    )
+    page.goto("/visits/lookups/")
+    expect(page.locator(".history-item")).to_have_count(1)
+    yield "who checked my status"
 
 
 @pytest.mark.parametrize("language", ["kk", "ru"])
