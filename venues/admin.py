@@ -19,7 +19,11 @@ from venues.models import (
     Venue,
 )
 from venues.services import organisation_transfer, venue_resume, venue_suspend
-from venues.verification import organisation_unverify, organisation_verify
+from venues.verification import (
+    organisation_unverify,
+    organisation_verification_check,
+    organisation_verify,
+)
 
 
 class ReasonForm(forms.Form):
@@ -148,7 +152,7 @@ class OrganisationAdmin(admin.ModelAdmin):
         "created_at",
     ]
     inlines = [VenueInline]
-    actions = ["verify", "unverify"]
+    actions = ["verify", "check_again", "unverify"]
 
     @admin.display(boolean=True, description=_("verified"))
     def is_verified(self, obj: Organisation) -> bool:
@@ -188,6 +192,23 @@ class OrganisationAdmin(admin.ModelAdmin):
                 count,
             )
             % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Ask the verification backend again"))
+    def check_again(self, request: HttpRequest, queryset: QuerySet[Organisation]) -> None:
+        # For the registry backend: it was down, or the administrator has
+        # since added the IIN it needs.
+        pending = list(queryset.filter(verified_at__isnull=True).select_related("admin"))
+        count = sum(organisation_verification_check(o).verified for o in pending)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d of %(asked)d organisations verified.",
+                "%(count)d of %(asked)d organisations verified.",
+                count,
+            )
+            % {"count": count, "asked": len(pending)},
             messages.SUCCESS,
         )
 

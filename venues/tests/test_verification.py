@@ -449,3 +449,21 @@ def test_the_operator_transfers_an_organisation_and_it_is_audited(superuser, ven
     # The venues went with it.
     assert client_for(squatter).get(reverse("visits:staff", args=[venue.pk])).status_code == 404
     assert client_for(rightful).get(reverse("visits:staff", args=[venue.pk])).status_code == 200
+
+
+def test_the_operator_asks_the_registry_again(registry, superuser):
+    registry.reply(500, b"down")
+    owner = UserFactory(iin=IIN)
+    venue = register(owner)
+    registry.reply(200, {"match": True})
+
+    response = client_for(superuser).post(
+        reverse("admin:venues_organisation_changelist"),
+        {"action": "check_again", "_selected_action": [venue.organisation.pk]},
+        follow=True,
+    )
+
+    assert "1 of 1 organisations verified." in text_of(response)
+    organisation = Organisation.objects.get()
+    assert (organisation.verified_via, organisation.verified_by) == ("registry", None)
+    assert len(registry.requests) == 2
