@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -107,7 +108,12 @@ def organisation_dispute(*, claimant: User, bin: str, message: str) -> Organisat
 
 @transaction.atomic
 def organisation_transfer(
-    organisation: Organisation, *, to: User, by: User, reason: str, request=None
+    organisation: Organisation,
+    *,
+    to: User,
+    by: User,
+    reason: str,
+    request: HttpRequest | None = None,
 ) -> None:
     """An operator gives the organisation (and so its venues) to another account."""
     previous = organisation.admin_id
@@ -255,7 +261,9 @@ def invitation_cancel(*, venue: Venue, invitation_id: int) -> None:
 
 
 @transaction.atomic
-def venue_suspend(venue: Venue, *, by: User, reason: str, request=None) -> bool:
+def venue_suspend(
+    venue: Venue, *, by: User, reason: str, request: HttpRequest | None = None
+) -> bool:
     """The sanitary service closes a venue to check-ins; the reason is shown to its staff."""
     reason = reason.strip()
     if not reason:
@@ -273,7 +281,7 @@ def venue_suspend(venue: Venue, *, by: User, reason: str, request=None) -> bool:
 
 
 @transaction.atomic
-def venue_resume(venue: Venue, *, by: User, request=None) -> bool:
+def venue_resume(venue: Venue, *, by: User, request: HttpRequest | None = None) -> bool:
     updated = Venue.objects.filter(pk=venue.pk, suspended=True).update(
         suspended=False, suspended_reason=""
     )

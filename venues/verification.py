@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -87,7 +88,7 @@ def organisation_verification_check(organisation: Organisation) -> VerificationD
 
 @transaction.atomic
 def organisation_verify(
-    organisation: Organisation, *, by: User | None, via: str, request=None
+    organisation: Organisation, *, by: User | None, via: str, request: HttpRequest | None = None
 ) -> bool:
     """Mark verified, with who and how, audited. False if it already was."""
     updated = Organisation.objects.filter(pk=organisation.pk, verified_at__isnull=True).update(
@@ -108,7 +109,7 @@ def organisation_verify(
 
 @transaction.atomic
 def organisation_unverify(
-    organisation: Organisation, *, by: User, reason: str, request=None
+    organisation: Organisation, *, by: User, reason: str, request: HttpRequest | None = None
 ) -> bool:
     """Back to pending (a verification given in error), audited."""
     updated = Organisation.objects.filter(pk=organisation.pk, verified_at__isnull=False).update(
