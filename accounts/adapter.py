@@ -4,7 +4,6 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.utils import get_login_redirect_url
 from django.http import HttpRequest, HttpResponse
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -12,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import PhoneField
 from accounts.models import User
 from accounts.services import sms_queue
+from accounts.sms_text import sms_render
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_verification_code_sms(self, user: User, phone: str, code: str, **kwargs: Any) -> None:
         # Rendered now, in the language the person is using on this request.
-        text = render_to_string("accounts/sms/login_code.txt", {"code": code}).strip()
+        text = sms_render("accounts/sms/login_code.txt", {"code": code})
         sms_queue(to=phone, text=text)
 
     def send_unknown_account_sms(self, phone: str, **kwargs: Any) -> None:

@@ -88,6 +88,11 @@ class AuditEntry(models.Model):
         STATUS_LIFTED = "status_lifted", _("lifted a status record")
         LAB_IMPORTED = "lab_imported", _("imported lab results")
         ISOLATION_SET = "isolation_set", _("set a place of isolation")
+        ORGANISATION_VERIFIED = "organisation_verified", _("verified an organisation")
+        ORGANISATION_UNVERIFIED = "organisation_unverified", _("withdrew a verification")
+        ORGANISATION_TRANSFERRED = "organisation_transferred", _("transferred an organisation")
+        VENUE_SUSPENDED = "venue_suspended", _("suspended a venue")
+        VENUE_RESUMED = "venue_resumed", _("lifted a venue's suspension")
 
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -290,10 +290,12 @@ def seed(conninfo: str, size: Size, log: Callable[[str], None] = print) -> dict:
         _copy(
             cur,
             "venues_organisation",
-            "id, bin, legal_name, created_at, admin_id",
+            # Verified, as every organisation whose staff look people up must be.
+            "id, bin, legal_name, created_at, admin_id, verified_at, verified_via",
             (
                 f"{o + 1}\t{_bin(rng, o)}\tТОО «{rng.choice(SURNAMES)} {o + 1}»\t"
-                f"{_ts(now - rng.uniform(400, 3000) * 86400)}\t{persons.user_ids[admins[o]]}\n"
+                f"{_ts(now - rng.uniform(400, 3000) * 86400)}\t{persons.user_ids[admins[o]]}\t"
+                f"{_ts(now - 300 * 86400)}\toperator\n"
                 for o in range(organisations)
             ),
         )

@@ -4,7 +4,6 @@ import logging
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -12,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 from accounts.identifiers import mask_iin, validate_iin
 from accounts.models import User
 from accounts.services import sms_queue
+from accounts.sms_text import sms_render
 from statuses.models import LabResult, Notification, StatusRecord
 from statuses.rules import Derived, Source, Status, green_expiring, records_for_result
 from statuses.selectors import durations, status_at, statuses_at
@@ -218,12 +218,12 @@ def _notify_once(user: User, kind: str, event: str, derived: Derived) -> bool:
     except IntegrityError:
         return False
     with translation.override(user.language):
-        text = render_to_string(
+        text = sms_render(
             f"statuses/sms/{kind}.txt",
             {
                 "status_name": str(STATUS_IN_SENTENCE[derived.status]),
                 "until": timezone.localtime(derived.valid_until) if derived.valid_until else None,
             },
-        ).strip()
+        )
     sms_queue(to=str(user.phone), text=text)
     return True

@@ -122,7 +122,7 @@ def build_sample() -> Sample:
     owner = person("Асхат Иманов", language="kk")
     give_status(owner.iin, "green", source="vaccination", hours_left=24 * 200)
     organisation = Organisation.objects.create(
-        bin=ORGANISATION_BIN, legal_name="ТОО «Жарық»", admin=owner
+        bin=ORGANISATION_BIN, legal_name="ТОО «Жарық»", admin=owner, verified_at=timezone.now()
     )
     grocery = venue(organisation, "Жарық дүкені", "Магазин «Жарык»", "Zharyq Store", "grocery")
     cafe = venue(organisation, "Дос кофеханасы", "Кофейня «Дос»", "Dos Coffee", "cafe")

@@ -24,9 +24,22 @@ from accounts.personal_qr import personal_qr_token
 from statuses.services import warn_expiring
 from tests.pages import english_in_text, page_problems
 from tests.sample import ORGANISATION_BIN, Sample, build_sample, give_status, new_iin, person
-from venues.models import Venue
+from venues.models import Organisation, Venue
 from visits.models import IsolationPoint, Visit
 from visits.selectors import OPEN
+
+VENUE_COPY = (
+    "name",
+    "name_kk",
+    "name_ru",
+    "name_en",
+    "category_id",
+    "region_id",
+    "address",
+    "latitude",
+    "longitude",
+    "capacity",
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -142,6 +155,7 @@ def test_a_citizen_meets_no_english(language, sample):
         "visits:venue_entry",
         "visits:detail",
         "visits:history",
+        "visits:lookups",
         "visits:isolation_point",
         "venues:list",
         "venues:register",
@@ -170,6 +184,19 @@ def test_a_responsible_person_and_an_organisation_admin_meet_no_english(language
         reader.crawl(admin, reverse("visits:staff", args=[visit.venue_id]) + f"?visit={visit.pk}")
     # Someone new to it all: no venues yet.
     reader.crawl(browser(language, person("Жаңа адам")), reverse("visits:dashboard"))
+    # An organisation still waiting for verification: its pages, a refused scan, an invitation.
+    newcomer = person("Арман Сейітов")
+    waiting = Organisation.objects.create(
+        bin="050140001246", legal_name="ТОО «Арман»", admin=newcomer
+    )
+    shop = Venue.objects.create(
+        organisation=waiting,
+        **{k: v for k, v in vars(sample.grocery).items() if k in VENUE_COPY},
+    )
+    client = browser(language, newcomer)
+    reader.crawl(client, reverse("venues:list"), reverse("visits:staff", args=[shop.pk]))
+    reader.post(client, reverse("visits:staff", args=[shop.pk]), {"q": new_iin(), "mode": "entry"})
+    reader.post(client, reverse("venues:staff", args=[shop.pk]), {"phone": "+7 701 555 77 99"})
 
     assert reader.problems == {}, reader.report()
     assert {
@@ -297,6 +324,11 @@ def test_the_registration_form_answers_in_the_language(language, sample):
         reader.post(client, url, {**venue_data("venue-", **mistake), **organisation})
     # An individual entrepreneur registers with their IIN.
     reader.post(client, url, {**venue_data("venue-"), **organisation, "org-bin": new_iin()})
+    # A BIN someone else registered: the dispute, wrong and right.
+    dispute = reverse("venues:dispute")
+    for bin_ in ["", "123", "050140001246"]:
+        reader.post(client, dispute, {"bin": bin_})
+    reader.post(client, dispute, {"bin": ORGANISATION_BIN, "message": "Директормын"})
 
     assert reader.problems == {}, reader.report()
 
@@ -321,6 +353,8 @@ def test_the_staff_forms_answer_in_the_language(language, sample):
     invite = reverse("venues:staff", args=[sample.grocery.pk])
     for phone in ["", "12345", "+1 202 555 0123", "+7 727 258 00 00"]:
         reader.post(admin, invite, {"phone": phone})
+    reader.post(admin, invite, {"phone": "+7 701 555 77 88"})
+    # The same number again within the hour: the invitation stands, no second SMS.
     reader.post(admin, invite, {"phone": "+7 701 555 77 88"})
     reader.post(admin, invite, {"phone": str(sample.citizens["blue"].phone)})
     reader.post(

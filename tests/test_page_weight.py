@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import sms
 from tests.sample import give_status, person, venue
@@ -102,7 +103,10 @@ def weigh(html: bytes) -> tuple[int, list[str]]:
 def citizen_pages(django_capture_on_commit_callbacks) -> dict[str, bytes]:
     """Every page of the citizen's way in, as served, in Kazakh."""
     organisation = Organisation.objects.create(
-        bin="050140001238", legal_name="ТОО «Жарық»", admin=person("Асхат Иманов")
+        bin="050140001238",
+        legal_name="ТОО «Жарық»",
+        admin=person("Асхат Иманов"),
+        verified_at=timezone.now(),
     )
     grocery = venue(organisation, "Жарық дүкені", "Магазин «Жарык»", "Zharyq Store", "grocery")
     citizen = person("Айгерім Сәрсенова")

@@ -1,12 +1,67 @@
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
 
-from venues.models import Category, Invitation, Organisation, Region, StaffMembership, Venue
+from venues.models import (
+    Category,
+    Invitation,
+    Organisation,
+    OrganisationDispute,
+    Region,
+    StaffMembership,
+    Venue,
+)
+from venues.services import organisation_transfer, venue_resume, venue_suspend
+from venues.verification import (
+    organisation_unverify,
+    organisation_verification_check,
+    organisation_verify,
+)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": _("Say why.")},
+    )
+
+
+def _ask_reason(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    *,
+    action: str,
+    title: str,
+    submit: str,
+) -> str | TemplateResponse:
+    """The reason an action needs: the reason once given, else the page that asks for it."""
+    form = ReasonForm(request.POST if "apply" in request.POST else None)
+    if form.is_valid():
+        return form.cleaned_data["reason"]
+    return TemplateResponse(
+        request,
+        "admin/venues/reason.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "opts": modeladmin.model._meta,
+            "title": title,
+            "submit": submit,
+            "queryset": queryset,
+            "action": action,
+            "form": form,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        },
+    )
 
 
 @admin.register(Region)
@@ -39,12 +94,162 @@ class VenueInline(admin.TabularInline):
     show_change_link = True
 
 
+class VerifiedFilter(admin.SimpleListFilter):
+    title = _("verification")
+    parameter_name = "verified"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        return [("no", _("waiting for verification")), ("yes", _("verified"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(verified_at__isnull=self.value() == "no")
+        return queryset
+
+
+class OrganisationForm(forms.ModelForm):
+    transfer_reason = forms.CharField(
+        label=_("Reason for the transfer"),
+        help_text=_(
+            "Needed when you give the organisation to another account: the dispute, the "
+            "documents you checked."
+        ),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["bin", "legal_name", "admin"]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if (
+            self.instance.pk
+            and "admin" in self.changed_data
+            and not cleaned.get("transfer_reason", "").strip()
+        ):
+            self.add_error("transfer_reason", _("Say why the organisation changes hands."))
+        return cleaned
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["legal_name", "bin", "admin", "created_at"]
+    form = OrganisationForm
+    list_display = ["legal_name", "bin", "admin", "is_verified", "verified_at", "created_at"]
+    list_filter = [VerifiedFilter]
     search_fields = ["legal_name", "bin", "admin__phone"]
     raw_id_fields = ["admin"]
+    readonly_fields = ["verified_at", "verified_by", "verified_via", "created_at"]
+    fields = [
+        "bin",
+        "legal_name",
+        "admin",
+        "transfer_reason",
+        "verified_at",
+        "verified_by",
+        "verified_via",
+        "created_at",
+    ]
     inlines = [VenueInline]
+    actions = ["verify", "check_again", "unverify"]
+
+    @admin.display(boolean=True, description=_("verified"))
+    def is_verified(self, obj: Organisation) -> bool:
+        return obj.is_verified
+
+    def save_model(self, request: HttpRequest, obj: Organisation, form, change: bool) -> None:
+        if change and "admin" in form.changed_data:
+            new_admin = obj.admin
+            obj.admin_id = form.initial["admin"]
+            super().save_model(request, obj, form, change)
+            organisation_transfer(
+                obj,
+                to=new_admin,
+                by=request.user,
+                reason=form.cleaned_data["transfer_reason"].strip(),
+                request=request,
+            )
+        else:
+            super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Verify the selected organisations"))
+    def verify(self, request: HttpRequest, queryset: QuerySet[Organisation]) -> None:
+        count = sum(
+            organisation_verify(
+                organisation,
+                by=request.user,
+                via=Organisation.VerifiedVia.OPERATOR,
+                request=request,
+            )
+            for organisation in queryset
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d organisation verified: its staff may now look people up.",
+                "%(count)d organisations verified: their staff may now look people up.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Ask the verification backend again"))
+    def check_again(self, request: HttpRequest, queryset: QuerySet[Organisation]) -> None:
+        # For the registry backend: it was down, or the administrator has
+        # since added the IIN it needs.
+        pending = list(queryset.filter(verified_at__isnull=True).select_related("admin"))
+        count = sum(organisation_verification_check(o).verified for o in pending)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d of %(asked)d organisations verified.",
+                "%(count)d of %(asked)d organisations verified.",
+                count,
+            )
+            % {"count": count, "asked": len(pending)},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Withdraw the verification of the selected organisations"))
+    def unverify(
+        self, request: HttpRequest, queryset: QuerySet[Organisation]
+    ) -> HttpResponse | None:
+        reason = _ask_reason(
+            self,
+            request,
+            queryset,
+            action="unverify",
+            title=_("Withdraw the verification"),
+            submit=_("Withdraw the verification"),
+        )
+        if not isinstance(reason, str):
+            return reason
+        count = sum(
+            organisation_unverify(organisation, by=request.user, reason=reason, request=request)
+            for organisation in queryset
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d organisation is waiting for verification again.",
+                "%(count)d organisations are waiting for verification again.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+        return None
+
+
+@admin.register(OrganisationDispute)
+class OrganisationDisputeAdmin(admin.ModelAdmin):
+    list_display = ["organisation", "claimant", "created_at", "resolved_at"]
+    list_filter = [("resolved_at", admin.EmptyFieldListFilter)]
+    search_fields = ["organisation__bin", "organisation__legal_name", "claimant__phone"]
+    raw_id_fields = ["organisation", "claimant"]
+    readonly_fields = ["created_at"]
 
 
 class StaffInline(admin.TabularInline):
@@ -53,8 +258,17 @@ class StaffInline(admin.TabularInline):
     extra = 0
 
 
+class VenueForm(forms.ModelForm):
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("suspended") and not (cleaned.get("suspended_reason") or "").strip():
+            self.add_error("suspended_reason", _("Say why the venue is suspended."))
+        return cleaned
+
+
 @admin.register(Venue)
 class VenueAdmin(TranslationAdmin):
+    form = VenueForm
     list_display = [
         "name",
         "organisation",
@@ -73,19 +287,49 @@ class VenueAdmin(TranslationAdmin):
     inlines = [StaffInline]
     actions = ["suspend", "resume"]
 
+    def save_model(self, request: HttpRequest, obj: Venue, form, change: bool) -> None:
+        # The suspension goes through the services, so that it is audited.
+        suspended, reason = obj.suspended, obj.suspended_reason
+        if change and {"suspended", "suspended_reason"} & set(form.changed_data):
+            obj.suspended = form.initial.get("suspended", False)
+            obj.suspended_reason = form.initial.get("suspended_reason", "")
+            super().save_model(request, obj, form, change)
+            if suspended:
+                venue_suspend(obj, by=request.user, reason=reason, request=request)
+            else:
+                venue_resume(obj, by=request.user, request=request)
+            return
+        super().save_model(request, obj, form, change)
+        if not change and suspended:
+            venue_suspend(obj, by=request.user, reason=reason, request=request)
+
     @admin.action(description=_("Suspend the selected venues"))
-    def suspend(self, request: HttpRequest, queryset: QuerySet[Venue]) -> None:
-        count = queryset.update(suspended=True)
+    def suspend(self, request: HttpRequest, queryset: QuerySet[Venue]) -> HttpResponse | None:
+        reason = _ask_reason(
+            self,
+            request,
+            queryset,
+            action="suspend",
+            title=_("Suspend venues"),
+            submit=_("Suspend"),
+        )
+        if not isinstance(reason, str):
+            return reason
+        count = sum(
+            venue_suspend(venue, by=request.user, reason=reason, request=request)
+            for venue in queryset
+        )
         self.message_user(
             request,
             ngettext("%(count)d venue suspended.", "%(count)d venues suspended.", count)
             % {"count": count},
             messages.SUCCESS,
         )
+        return None
 
     @admin.action(description=_("Lift the suspension of the selected venues"))
     def resume(self, request: HttpRequest, queryset: QuerySet[Venue]) -> None:
-        count = queryset.update(suspended=False, suspended_reason="")
+        count = sum(venue_resume(venue, by=request.user, request=request) for venue in queryset)
         self.message_user(
             request,
             ngettext(

@@ -40,6 +40,32 @@ class OrganisationForm(forms.Form):
             raise forms.ValidationError(exc.message, code=exc.code) from None
 
 
+class DisputeForm(forms.Form):
+    bin = forms.CharField(
+        label=_("BIN of the organisation"),
+        max_length=20,
+        error_messages={"required": _("Enter the BIN.")},
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    message = forms.CharField(
+        label=_("Why is this organisation yours?"),
+        help_text=_("For example: you are its director, and since when. Optional."),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        translate_field_errors(self)
+
+    def clean_bin(self) -> str:
+        try:
+            return validate_bin_or_iin(self.cleaned_data["bin"])
+        except IdentifierError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
+
+
 class VenueForm(forms.ModelForm):
     latitude = CoordinateField(
         limit=90, label=_("Latitude"), error_messages={"required": _("Enter the latitude.")}

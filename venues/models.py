@@ -80,6 +80,17 @@ class Category(models.Model):
 
 
 class Organisation(models.Model):
+    """A legal entity (BIN) with its venues.
+
+    Anyone can register a BIN, so a new organisation is *pending* until an
+    operator or the registry backend verifies it (`verified_at` set): until
+    then its venues take self check-ins only, and its staff may look nobody up.
+    """
+
+    class VerifiedVia(models.TextChoices):
+        OPERATOR = "operator", _("by an operator")
+        REGISTRY = "registry", _("by the state registry")
+
     bin = models.CharField(_("BIN"), max_length=12, unique=True)
     legal_name = models.CharField(_("legal name"), max_length=300)
     admin = models.ForeignKey(
@@ -89,6 +100,18 @@ class Organisation(models.Model):
         related_name="organisations",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("verified by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    verified_via = models.CharField(
+        _("verified how"), max_length=20, choices=VerifiedVia.choices, blank=True
+    )
 
     class Meta:
         verbose_name = _("organisation")
@@ -97,6 +120,49 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.legal_name
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+
+class OrganisationDispute(models.Model):
+    """Someone says a BIN registered by another account is theirs.
+
+    An operator checks the papers (the support line calls back) and, when the
+    claim holds, transfers the organisation in the admin.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.CASCADE,
+        related_name="disputes",
+    )
+    claimant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("claimant"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    message = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("BIN dispute")
+        verbose_name_plural = _("BIN disputes")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "claimant"],
+                condition=models.Q(resolved_at__isnull=True),
+                name="dispute_one_open_per_claimant",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation.bin} · {self.claimant}"
 
 
 class Venue(models.Model):

@@ -7,6 +7,7 @@ app_name = "venues"
 urlpatterns = [
     path("venues/", views.venue_list, name="list"),
     path("venues/register/", views.register, name="register"),
+    path("venues/disputes/", views.dispute, name="dispute"),
     path("venues/organisations/<int:organisation_id>/add/", views.venue_add, name="add"),
     path("venues/<int:venue_id>/", views.venue_detail, name="detail"),
     path("venues/<int:venue_id>/settings/", views.venue_settings, name="settings"),

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -6,11 +7,12 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.identifiers import IdentifierError
-from venues.forms import InviteForm, OrganisationForm, VenueForm
+from venues.forms import DisputeForm, InviteForm, OrganisationForm, VenueForm
 from venues.models import Invitation, StaffMembership
 from venues.qr import kiosk_url, qr_file, qr_svg_inline
 from venues.selectors import (
@@ -24,6 +26,7 @@ from venues.selectors import (
 from venues.services import (
     VenueError,
     invitation_cancel,
+    organisation_dispute,
     organisation_register,
     staff_invite,
     staff_remove,
@@ -50,7 +53,7 @@ def register(request: HttpRequest) -> HttpResponse:
     """Become a responsible person: the organisation and its first venue."""
     organisation_form = OrganisationForm(request.POST or None, prefix="org")
     venue_form = VenueForm(request.POST or None, prefix="venue")
-    error = None
+    error = dispute_form = None
     if request.method == "POST" and organisation_form.is_valid() and venue_form.is_valid():
         try:
             venue = organisation_register(
@@ -61,6 +64,8 @@ def register(request: HttpRequest) -> HttpResponse:
             )
         except (VenueError, IdentifierError) as exc:
             error = exc.message
+            if getattr(exc, "code", "") == "bin_taken":
+                dispute_form = DisputeForm(initial={"bin": organisation_form.cleaned_data["bin"]})
         except ValidationError as exc:
             venue_form.add_error(None, exc)
         else:
@@ -69,8 +74,40 @@ def register(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "venues/register.html",
-        {"organisation_form": organisation_form, "venue_form": venue_form, "error": error},
+        {
+            "organisation_form": organisation_form,
+            "venue_form": venue_form,
+            "error": error,
+            "dispute_form": dispute_form,
+        },
     )
+
+
+@login_required
+@require_POST
+def dispute(request: HttpRequest) -> HttpResponse:
+    """File a dispute over a BIN someone else registered; an operator follows it up."""
+    form = DisputeForm(request.POST)
+    if form.is_valid():
+        try:
+            organisation_dispute(
+                claimant=request.user,
+                bin=form.cleaned_data["bin"],
+                message=form.cleaned_data["message"],
+            )
+        except VenueError as exc:
+            form.add_error("bin", exc.message)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your dispute is filed. An operator will call you at this account's "
+                    "number to check the documents; you can also call %(support)s."
+                )
+                % {"support": settings.SUPPORT_PHONE},
+            )
+            return HttpResponseRedirect(reverse("venues:list"))
+    return render(request, "venues/dispute.html", {"form": form}, status=400)
 
 
 @login_required
@@ -125,9 +162,29 @@ def staff(request: HttpRequest, venue_id: int) -> HttpResponse:
     venue = managed_venue(request.user, venue_id)
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        staff_invite(venue=venue, phone=form.cleaned_data["phone"], by=request.user)
-        messages.success(request, _("The invitation is sent by SMS."))
-        return HttpResponseRedirect(reverse("venues:staff", args=[venue.pk]))
+        try:
+            invited = staff_invite(venue=venue, phone=form.cleaned_data["phone"], by=request.user)
+        except VenueError as exc:
+            form.add_error(None, exc.message)
+        else:
+            if invited.sms_sent:
+                messages.success(request, _("The invitation is sent by SMS."))
+            else:
+                minutes = settings.INVITATION_SMS_INTERVAL_MINUTES
+                messages.warning(
+                    request,
+                    ngettext(
+                        "This number already got an invitation SMS from this venue in the last "
+                        "%(minutes)d minute, so no new SMS is sent. The invitation stands: your "
+                        "colleague signs in to Ashyq with this number.",
+                        "This number already got an invitation SMS from this venue in the last "
+                        "%(minutes)d minutes, so no new SMS is sent. The invitation stands: your "
+                        "colleague signs in to Ashyq with this number.",
+                        minutes,
+                    )
+                    % {"minutes": minutes},
+                )
+            return HttpResponseRedirect(reverse("venues:staff", args=[venue.pk]))
     return render(
         request,
         "venues/staff.html",

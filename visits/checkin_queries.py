@@ -6,7 +6,8 @@ four ORM querysets cost about as much as the rest of the request together. So
 the check-in runs statements whose text is fixed, prepared on PostgreSQL:
 
 1. `lock_venue`: the venue row, locked, with what the admission rule needs,
-   whether the staff member may check people in here, and the account that
+   whether the staff member may check people in here (and whether their
+   organisation is verified to look people up), and the account that
    holds the IIN. All of these may be read before the lock is granted.
 2. `read_at_door`: what must be read *after* the lock, so that it sees the
    check-ins committed by whoever held the lock before: the occupancy, this
@@ -56,6 +57,9 @@ class LockedVenue:
     zone: str
     # The active account holding the IIN, when asked for one.
     person_id: int | None
+    # Only a verified organisation's staff may look people up (read with
+    # `staff_id` only; True otherwise).
+    organisation_verified: bool
 
 
 @dataclass(frozen=True)
@@ -79,11 +83,16 @@ class AtTheDoor:
 _LOCK = """
 SELECT v.id, v.capacity, v.pcr_required, v.kiosk_only, v.kiosk_secret, v.test_mode_until,
        v.suspended, v.latitude, v.longitude, c.essential, r.zone,
-       (SELECT u.id FROM accounts_user u WHERE u.iin = %s AND u.is_active LIMIT 1)
+       (SELECT u.id FROM accounts_user u WHERE u.iin = %s AND u.is_active LIMIT 1),
+       {verified}
 FROM venues_venue v
 JOIN venues_category c ON c.id = v.category_id
 JOIN venues_region r ON r.id = v.region_id
 """
+# Only staff look people up, so only they need the organisation: a self
+# check-in reads a constant instead of joining it (about 15 µs of the lock).
+_LOCK_SELF = _LOCK.format(verified="TRUE")
+_LOCK_STAFF = _LOCK.format(verified="o.verified_at IS NOT NULL")
 # Who may check people in: the organisation's admin and the venue's staff.
 _STAFF_ONLY = """
 JOIN venues_organisation o ON o.id = v.organisation_id
@@ -114,13 +123,12 @@ def lock_venue(
 ) -> LockedVenue | None:
     """The venue by id or code, locked until the transaction ends; None if it is not
     there or, with `staff_id`, if that person may not check people in at it."""
-    sql = _LOCK
     params: list = [iin or None]
     if staff_id is not None:
-        sql += _STAFF_ONLY
+        sql = _LOCK_STAFF + _STAFF_ONLY
         params += [staff_id, staff_id]
     else:
-        sql += "WHERE "
+        sql = _LOCK_SELF + "WHERE "
     if code:
         sql += "v.code = %s"
         params.append(code)
@@ -149,6 +157,7 @@ def lock_venue(
         essential=bool(row[9]),
         zone=row[10],
         person_id=row[11],
+        organisation_verified=bool(row[12]),
     )
 
 

@@ -176,3 +176,34 @@ class IsolationPoint(models.Model):
 
     def __str__(self) -> str:
         return self.address
+
+
+class StatusLookup(models.Model):
+    """A staff scan that showed a person's status but wrote no visit of its own.
+
+    Every other staff scan is a visit with `recorded_by`; together they are the
+    person's "who checked my status" list. Only re-scans of someone already
+    inside and staff exits land here, so the check-in's usual path writes
+    nothing more than its visit.
+    """
+
+    iin = models.CharField(_("IIN"), max_length=12)
+    venue = models.ForeignKey(
+        "venues.Venue", verbose_name=_("venue"), on_delete=models.CASCADE, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("staff member"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    looked_up_at = models.DateTimeField(_("looked up at"))
+
+    class Meta:
+        verbose_name = _("status lookup")
+        verbose_name_plural = _("status lookups")
+        indexes = [models.Index(fields=["iin", "looked_up_at"], name="lookup_iin_time")]
+
+    def __str__(self) -> str:
+        return f"{self.venue_id} · {mask_iin(self.iin)} · {self.looked_up_at:%Y-%m-%d %H:%M}"

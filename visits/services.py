@@ -85,6 +85,21 @@ def _venue_not_found() -> CheckInError:
     return CheckInError("venue_not_found", _("This venue does not exist in Ashyq."))
 
 
+def _organisation_pending() -> CheckInError:
+    # Anyone can register a BIN: until it is verified, a lookup here would
+    # show a stranger's status to whoever typed it.
+    return CheckInError(
+        "organisation_pending",
+        _(
+            "Your organisation is waiting for verification, so its staff cannot look anyone "
+            "up yet. Visitors can still check themselves in by scanning the QR poster. An "
+            "operator verifies the organisation, usually within one working day; for help "
+            "call %(support)s."
+        )
+        % {"support": settings.SUPPORT_PHONE},
+    )
+
+
 def visit_check_in(
     *,
     venue_id: int | None = None,
@@ -170,6 +185,8 @@ def _visit_check_in(
     )
     if venue is None:
         raise _venue_not_found()
+    if staff is not None and not venue.organisation_verified:
+        raise _organisation_pending()
     if user is None and venue.person_id is not None:
         user = User(pk=venue.person_id)
     if (
@@ -347,8 +364,11 @@ def visit_check_out_by_staff(
 ) -> Visit:
     """Staff record an exit at their venue, the same way as an entry."""
     now = now or timezone.now()
-    if lock_venue(venue_id=venue_id, staff_id=staff.pk) is None:
+    venue = lock_venue(venue_id=venue_id, staff_id=staff.pk)
+    if venue is None:
         raise _venue_not_found()
+    if not venue.organisation_verified:
+        raise _organisation_pending()
     visit = (
         Visit.objects.select_for_update()
         .filter(venue_id=venue_id, iin=iin, admitted=True, checked_out_at__isnull=True)

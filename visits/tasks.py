@@ -2,6 +2,7 @@ import logging
 
 from celery import shared_task
 
+from visits.lookups import status_lookups_delete_old
 from visits.services import visits_close_expired, visits_delete_old
 
 logger = logging.getLogger(__name__)
@@ -17,5 +18,6 @@ def close_expired_visits() -> int:
 @shared_task
 def delete_old_visits() -> int:
     deleted = visits_delete_old()
-    logger.info("deleted %d visits past the retention period", deleted)
+    lookups = status_lookups_delete_old()
+    logger.info("deleted %d visits and %d lookups past the retention period", deleted, lookups)
     return deleted

@@ -8,6 +8,7 @@ urlpatterns = [
     # The printed QR contract (SPEC §3): this path never changes.
     path("v/<str:code>/", views.venue_entry, name="venue_entry"),
     path("visits/", views.history, name="history"),
+    path("visits/lookups/", views.lookups, name="lookups"),
     path("visits/<int:visit_id>/", views.visit_detail, name="detail"),
     path("visits/<int:visit_id>/exit/", views.visit_exit, name="exit"),
     path("profile/isolation/", views.isolation_point, name="isolation_point"),

@@ -27,6 +27,7 @@ from venues.models import Venue
 from venues.selectors import is_venue_admin, managed_venue, venue_for, venues_for
 from visits.exports import csv_document
 from visits.forms import IsolationPointForm, StaffScanForm, VisitLogFilterForm
+from visits.lookups import status_lookup_record, status_lookups_of
 from visits.models import IsolationPoint, Visit
 from visits.rules import DENIAL_LABELS
 from visits.selectors import (
@@ -163,6 +164,21 @@ def history(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def lookups(request: HttpRequest) -> HttpResponse:
+    """Who checked my status: every staff look-up of this person, for the retention period."""
+    iin = request.user.iin
+    return render(
+        request,
+        "visits/lookups.html",
+        {
+            "lookups": status_lookups_of(iin) if iin else [],
+            "has_iin": bool(iin),
+            "retention_days": settings.VISIT_RETENTION_DAYS,
+        },
+    )
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def isolation_point(request: HttpRequest) -> HttpResponse:
     """Where the citizen stays in home quarantine, for yellow-status shopping nearby."""
@@ -294,6 +310,7 @@ def staff_page(request: HttpRequest, venue_id: int) -> HttpResponse:
             again = False
             if mode == StaffScanForm.MODE_EXIT:
                 visit = visit_check_out_by_staff(venue_id=venue_id, iin=iin, staff=request.user)
+                status_lookup_record(venue_id=venue_id, iin=iin, staff=request.user)
             else:
                 checked_in = visit_check_in(
                     venue_id=venue_id,
@@ -304,6 +321,10 @@ def staff_page(request: HttpRequest, venue_id: int) -> HttpResponse:
                     nonce=form.cleaned_data["nonce"],
                 )
                 visit, again = checked_in.visit, checked_in.repeated
+                # A re-scan of someone inside shows their status without a new
+                # visit; a retried request (the same nonce) shows nothing new.
+                if checked_in.repeated and visit.nonce != form.cleaned_data["nonce"]:
+                    status_lookup_record(venue_id=venue_id, iin=iin, staff=request.user)
         except (CheckInError, PersonalQRError) as exc:
             if getattr(exc, "code", "") == "venue_not_found":
                 raise Http404 from None

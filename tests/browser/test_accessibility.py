@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts import sms
@@ -16,7 +17,7 @@ from tests.browser.conftest import PHONE
 from tests.browser.support import check_axe, screenshot, sideways_overflow, sign_in, t
 from tests.sample import give_status, new_iin, person, venue
 from venues.models import Organisation, Venue
-from visits.models import IsolationPoint
+from visits.models import IsolationPoint, StatusLookup
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +38,10 @@ FOCUSED = """() => {
 @pytest.fixture
 def grocery() -> Venue:
     organisation = Organisation.objects.create(
-        bin="050140001238", legal_name="ТОО «Жарық»", admin=person("Асхат Иманов")
+        bin="050140001238",
+        legal_name="ТОО «Жарық»",
+        admin=person("Асхат Иманов"),
+        verified_at=timezone.now(),
     )
     return venue(organisation, "Жарық дүкені", "Магазин «Жарык»", "Zharyq Store", "grocery")
 
@@ -76,6 +80,13 @@ def citizen_pages(page, grocery: Venue, language: str) -> Iterator[str]:
     yield "answer"
     page.goto("/visits/")
     yield "my visits"
+    # A look-up by the venue's staff, as the door would record it.
+    StatusLookup.objects.create(
+        venue=grocery, iin=iin, recorded_by=grocery.organisation.admin, looked_up_at=timezone.now()
+    )
+    page.goto("/visits/lookups/")
+    expect(page.locator(".history-item")).to_have_count(1)
+    yield "who checked my status"
 
 
 @pytest.mark.parametrize("language", ["kk", "ru"])

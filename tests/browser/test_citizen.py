@@ -21,7 +21,10 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def organisation() -> Organisation:
     return Organisation.objects.create(
-        bin="050140001238", legal_name="ТОО «Жарық»", admin=person("Асхат Иманов")
+        bin="050140001238",
+        legal_name="ТОО «Жарық»",
+        admin=person("Асхат Иманов"),
+        verified_at=timezone.now(),
     )
 
 

@@ -49,7 +49,10 @@ def test_an_epidemiologist_imports_a_positive_result_and_marks_the_contacts(
     epidemiologist = person("Гүлнар Сейітова", language="ru", is_staff=True)
     epidemiologist.groups.add(Group.objects.get(name="epidemiologist"))
     organisation = Organisation.objects.create(
-        bin="050140001238", legal_name="ТОО «Жарық»", admin=person("Асхат Иманов")
+        bin="050140001238",
+        legal_name="ТОО «Жарық»",
+        admin=person("Асхат Иманов"),
+        verified_at=timezone.now(),
     )
     cafe = venue(organisation, "Дос кофеханасы", "Кофейня «Дос»", "Dos Coffee", "cafe")
     case = person("Ерлан Жұмабаев", language="ru")

@@ -5,6 +5,7 @@ import re
 
 import pytest
 import zxingcpp
+from django.utils import timezone
 from django.utils.text import capfirst
 from PIL import Image
 from playwright.sync_api import expect
@@ -14,9 +15,17 @@ from accounts.identifiers import mask_iin
 from tests.browser.support import assert_speaks, check_axe, screenshot, sign_in, t
 from tests.sample import give_status, person, venue
 from venues.models import Invitation, Organisation, StaffMembership, Venue
+from venues.verification import organisation_verify
 from visits.models import Visit
 
 pytestmark = pytest.mark.browser
+
+# The first sentence of what a pending organisation's administrator reads, in Russian.
+WAITING_RU = t(
+    "ru",
+    "Your organisation is waiting for verification. You can invite colleagues once it is "
+    "verified; for help call %(support)s.",
+).split(".")[0]
 
 
 def qr_contents(png: bytes) -> list[str]:
@@ -60,8 +69,11 @@ def test_a_responsible_person_registers_a_venue_prints_its_qr_and_invites_staff(
     )
     assert_speaks(page, "ru")
     check_axe(page)
+    # A new organisation waits for an operator before its staff may look anyone up.
+    expect(page.locator("main")).to_contain_text(WAITING_RU)
     venue = Venue.objects.get(organisation__bin="050140001238")
     assert venue.organisation.admin == owner
+    assert not venue.organisation.is_verified
     assert (venue.name_kk, venue.name_ru, venue.capacity) == ("Жарық дүкені", "Магазин «Жарык»", 40)
     venue_url = f"{live_server.url}/v/{venue.code}/"
 
@@ -90,6 +102,12 @@ def test_a_responsible_person_registers_a_venue_prints_its_qr_and_invites_staff(
     page.get_by_label(t("ru", "Mobile number of your colleague")).fill("8 701 555 66 77")
     page.get_by_role("button", name=t("ru", "Send the invitation")).tap()
 
+    # Pending: no invitation SMS leaves an unverified organisation.
+    expect(page.get_by_role("alert")).to_contain_text(WAITING_RU)
+    assert not Invitation.objects.exists()
+    organisation_verify(venue.organisation, by=None, via=Organisation.VerifiedVia.OPERATOR)
+    page.get_by_role("button", name=t("ru", "Send the invitation")).tap()
+
     expect(page.locator(".messages")).to_contain_text(t("ru", "The invitation is sent by SMS."))
     expect(page.locator("main")).to_contain_text("+77015556677")
     assert_speaks(page, "ru")
@@ -103,7 +121,10 @@ def test_a_responsible_person_registers_a_venue_prints_its_qr_and_invites_staff(
 @pytest.fixture
 def grocery() -> Venue:
     organisation = Organisation.objects.create(
-        bin="050140001238", legal_name="ТОО «Жарық»", admin=person("Асхат Иманов")
+        bin="050140001238",
+        legal_name="ТОО «Жарық»",
+        admin=person("Асхат Иманов"),
+        verified_at=timezone.now(),
     )
     return venue(organisation, "Жарық дүкені", "Магазин «Жарык»", "Zharyq Store", "grocery")
 

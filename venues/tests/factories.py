@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 
 from accounts.identifiers import check_digit
 from accounts.models import User
@@ -44,6 +45,8 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     bin = factory.LazyFunction(lambda: next(_bins))
     legal_name = factory.Sequence(lambda n: f"Organisation {n} LLP")
     admin = factory.SubFactory(UserFactory)
+    # Verified, as nearly every test needs; tests of a pending one say so.
+    verified_at = factory.LazyFunction(timezone.now)
 
 
 class VenueFactory(factory.django.DjangoModelFactory):

@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from accounts.models import User
+from accounts.models import AuditEntry, User
 from venues.models import Category, Region, StaffMembership, Venue
 from venues.tests.conftest import client_for
 from venues.tests.factories import UserFactory, VenueFactory
@@ -95,20 +95,112 @@ def test_the_venue_page_shows_the_code_but_not_the_kiosk_secret(admin_client):
     assert venue.kiosk_secret not in html
 
 
-def test_the_suspend_action_suspends_the_selected_venues(admin_client):
+def test_the_suspend_action_asks_for_a_reason_first(admin_client):
+    venue = VenueFactory()
+
+    response = admin_client.post(
+        reverse("admin:venues_venue_changelist"),
+        {"action": "suspend", "_selected_action": [venue.pk]},
+    )
+
+    venue.refresh_from_db()
+    assert response.status_code == 200
+    assert 'name="reason"' in response.content.decode()
+    assert venue.suspended is False
+    assert not AuditEntry.objects.filter(action="venue_suspended").exists()
+
+
+def test_the_suspend_action_refuses_an_empty_reason(admin_client):
+    venue = VenueFactory()
+
+    response = admin_client.post(
+        reverse("admin:venues_venue_changelist"),
+        {"action": "suspend", "_selected_action": [venue.pk], "apply": "1", "reason": "  "},
+    )
+
+    venue.refresh_from_db()
+    assert "Say why." in response.content.decode()
+    assert venue.suspended is False
+
+
+def test_the_suspend_action_suspends_with_the_reason_and_audits_it(admin_client):
     first, second, untouched = VenueFactory(), VenueFactory(), VenueFactory()
 
     response = admin_client.post(
         reverse("admin:venues_venue_changelist"),
-        {"action": "suspend", "_selected_action": [first.pk, second.pk]},
+        {
+            "action": "suspend",
+            "_selected_action": [first.pk, second.pk],
+            "apply": "1",
+            "reason": "Outbreak: 5 cases among the staff",
+        },
         follow=True,
     )
 
-    assert response.status_code == 200
     assert "2 venues suspended." in response.content.decode()
-    assert list(Venue.objects.filter(suspended=True).order_by("pk")) == [first, second]
+    suspended = Venue.objects.filter(suspended=True).order_by("pk")
+    assert [(v, v.suspended_reason) for v in suspended] == [
+        (first, "Outbreak: 5 cases among the staff"),
+        (second, "Outbreak: 5 cases among the staff"),
+    ]
     untouched.refresh_from_db()
     assert untouched.suspended is False
+    entries = AuditEntry.objects.filter(action="venue_suspended").order_by("object_id")
+    actor = User.objects.get(phone="+77010000001")
+    assert [(e.actor, e.object_id, e.detail) for e in entries] == [
+        (actor, str(first.pk), {"reason": "Outbreak: 5 cases among the staff"}),
+        (actor, str(second.pk), {"reason": "Outbreak: 5 cases among the staff"}),
+    ]
+
+
+def venue_change_form(venue: Venue, **changes) -> dict:
+    data = {
+        "organisation": venue.organisation_id,
+        "name_kk": venue.name_kk,
+        "name_ru": venue.name_ru,
+        "name_en": venue.name_en,
+        "category": venue.category_id,
+        "region": venue.region_id,
+        "address": venue.address,
+        "latitude": str(venue.latitude),
+        "longitude": str(venue.longitude),
+        "capacity": venue.capacity,
+        "max_stay": "03:00:00",
+        "test_mode_until_0": "2021-09-10",
+        "test_mode_until_1": "06:00:00",
+        "suspended_reason": venue.suspended_reason,
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value is not False}
+
+
+def test_suspending_in_the_change_form_needs_a_reason(admin_client):
+    venue = VenueFactory()
+    url = reverse("admin:venues_venue_change", args=[venue.pk])
+
+    response = admin_client.post(url, venue_change_form(venue, suspended="on"))
+
+    venue.refresh_from_db()
+    assert response.status_code == 200
+    assert "Say why the venue is suspended." in response.content.decode()
+    assert venue.suspended is False
+
+
+def test_suspending_in_the_change_form_is_audited(admin_client):
+    venue = VenueFactory()
+    url = reverse("admin:venues_venue_change", args=[venue.pk])
+
+    response = admin_client.post(
+        url, venue_change_form(venue, suspended="on", suspended_reason="No masks")
+    )
+
+    venue.refresh_from_db()
+    assert response.status_code == 302
+    assert (venue.suspended, venue.suspended_reason) == (True, "No masks")
+    entry = AuditEntry.objects.get(action="venue_suspended")
+    assert (entry.object_id, entry.detail) == (str(venue.pk), {"reason": "No masks"})
 
 
 def test_the_resume_action_lifts_the_suspension(admin_client):
@@ -123,6 +215,7 @@ def test_the_resume_action_lifts_the_suspension(admin_client):
     venue.refresh_from_db()
     assert "1 venue may admit visitors again." in response.content.decode()
     assert (venue.suspended, venue.suspended_reason) == (False, "")
+    assert AuditEntry.objects.get(action="venue_resumed").object_id == str(venue.pk)
 
 
 def test_changing_a_regions_zone_records_when(admin_client):
@@ -199,3 +292,23 @@ def test_the_venues_admin_is_closed_to_a_responsible_person(owner, venue):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+@pytest.mark.parametrize("page", ["visits:staff", "venues:detail"])
+def test_the_staff_page_and_the_venue_page_say_the_venue_is_suspended_and_why(page):
+    venue = VenueFactory(suspended=True, suspended_reason="Outbreak among the staff")
+
+    response = client_for(venue.organisation.admin).get(reverse(page, args=[venue.pk]))
+
+    text = " ".join(response.content.decode().split())
+    assert "This venue is suspended by the sanitary service: check-ins are refused." in text
+    assert "Reason: Outbreak among the staff" in text
+    assert "To ask about it, call 1406." in text
+
+
+def test_a_venue_that_is_not_suspended_says_nothing_of_it():
+    venue = VenueFactory()
+
+    response = client_for(venue.organisation.admin).get(reverse("visits:staff", args=[venue.pk]))
+
+    assert "suspended" not in response.content.decode()

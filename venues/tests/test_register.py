@@ -206,9 +206,12 @@ def test_register_refuses_a_bin_registered_by_someone_else(citizen_client):
 
     assert response.status_code == 200
     assert alerts(response) == [
-        "This BIN is already registered in Ashyq by someone else. Ask the administrator of "
-        "your organisation to invite you to its venues."
+        "This BIN is already registered in Ashyq by someone else. If you work there, ask the "
+        "administrator of your organisation to invite you to its venues. If the organisation "
+        "is yours, file a dispute below or call 1406: an operator checks the documents and "
+        "transfers it to you."
     ]
+    assert f'action="{reverse("venues:dispute")}"' in response.content.decode()
     assert list(Organisation.objects.all()) == [theirs.organisation]
     assert list(Venue.objects.all()) == [theirs]
     assert Organisation.objects.get().legal_name == "Theirs LLP"

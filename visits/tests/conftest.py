@@ -28,6 +28,7 @@ def make_venue(admin: User | None = None, **fields) -> Venue:
         bin=fields.pop("bin", f"05014{next(_serials):06d}"[:12]),
         legal_name="ТОО Ashyq Test",
         admin=admin,
+        verified_at=fields.pop("verified_at", timezone.now()),
     )
     defaults = {
         "name": "Magnum",

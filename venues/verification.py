@@ -1,0 +1,128 @@
+"""Who may look people up: an organisation is verified before its staff can.
+
+Anyone can type a BIN with a valid check digit, so registering one proves
+nothing. The check is pluggable, like the identity check of an IIN:
+`OperatorApproval` leaves every new organisation pending until an operator
+approves it in the admin; `StateRegistry` asks the state business registry
+whether the head of the BIN is the applicant (by their IIN, itself proven
+through the identity check) and verifies at once when it is.
+"""
+
+import http.client
+import json
+import logging
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from accounts.audit import audit_record
+from accounts.models import AuditEntry, User
+from venues.models import Organisation
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class VerificationDecision:
+    verified: bool
+    # Why not, for the log: "operator" (waits for one), "no_iin", "mismatch", "unavailable".
+    code: str = ""
+
+
+class OperatorApproval:
+    """Every organisation waits for an operator."""
+
+    def check(self, organisation: Organisation) -> VerificationDecision:
+        return VerificationDecision(verified=False, code="operator")
+
+
+class StateRegistry:
+    """POSTs `{"bin", "iin"}` to ORGANISATION_REGISTRY_URL, expects `{"match": true|false}`.
+
+    `match` means the registry names this IIN as the head of the BIN (or as
+    the individual entrepreneur). Fails closed: no answer leaves the
+    organisation pending, and an operator can still approve it.
+    """
+
+    def check(self, organisation: Organisation) -> VerificationDecision:
+        iin = organisation.admin.iin
+        if not iin:
+            return VerificationDecision(verified=False, code="no_iin")
+        body = json.dumps({"bin": organisation.bin, "iin": iin}).encode()
+        headers = {"Content-Type": "application/json"}
+        if settings.ORGANISATION_REGISTRY_TOKEN:
+            headers["Authorization"] = f"Bearer {settings.ORGANISATION_REGISTRY_TOKEN}"
+        # ORGANISATION_REGISTRY_URL is operator configuration, an https URL.
+        request = urllib.request.Request(  # noqa: S310
+            settings.ORGANISATION_REGISTRY_URL, data=body, headers=headers, method="POST"
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+                answer = json.loads(response.read())
+        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
+            logger.error("organisation registry unavailable: %s", exc)
+            return VerificationDecision(verified=False, code="unavailable")
+        if not isinstance(answer, dict):
+            logger.error("organisation registry answered %r, not an object", type(answer).__name__)
+            return VerificationDecision(verified=False, code="unavailable")
+        if answer.get("match") is True:
+            return VerificationDecision(verified=True)
+        return VerificationDecision(verified=False, code="mismatch")
+
+
+def organisation_verification_check(organisation: Organisation) -> VerificationDecision:
+    """Ask the configured backend; verify the organisation when it says so."""
+    decision = import_string(settings.ORGANISATION_VERIFICATION_BACKEND)().check(organisation)
+    if decision.verified:
+        organisation_verify(organisation, by=None, via=Organisation.VerifiedVia.REGISTRY)
+    else:
+        logger.info("organisation %s stays pending: %s", organisation.pk, decision.code)
+    return decision
+
+
+@transaction.atomic
+def organisation_verify(
+    organisation: Organisation, *, by: User | None, via: str, request: HttpRequest | None = None
+) -> bool:
+    """Mark verified, with who and how, audited. False if it already was."""
+    updated = Organisation.objects.filter(pk=organisation.pk, verified_at__isnull=True).update(
+        verified_at=timezone.now(), verified_by=by, verified_via=via
+    )
+    if not updated:
+        return False
+    organisation.refresh_from_db(fields=["verified_at", "verified_by", "verified_via"])
+    audit_record(
+        actor=by,
+        action=AuditEntry.Action.ORGANISATION_VERIFIED,
+        obj=organisation,
+        detail={"bin": organisation.bin, "via": via},
+        request=request,
+    )
+    return True
+
+
+@transaction.atomic
+def organisation_unverify(
+    organisation: Organisation, *, by: User, reason: str, request: HttpRequest | None = None
+) -> bool:
+    """Back to pending (a verification given in error), audited."""
+    updated = Organisation.objects.filter(pk=organisation.pk, verified_at__isnull=False).update(
+        verified_at=None, verified_by=None, verified_via=""
+    )
+    if not updated:
+        return False
+    organisation.refresh_from_db(fields=["verified_at", "verified_by", "verified_via"])
+    audit_record(
+        actor=by,
+        action=AuditEntry.Action.ORGANISATION_UNVERIFIED,
+        obj=organisation,
+        detail={"bin": organisation.bin, "reason": reason},
+        request=request,
+    )
+    return True
