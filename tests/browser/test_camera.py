@@ -10,6 +10,7 @@ import re
 
 import pytest
 import zxingcpp
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.personal_qr import personal_qr_token
@@ -28,7 +29,10 @@ WASM = re.compile(r"/static/vendor/barcode-detector/[^/]+/zxing_reader\.wasm$")
 @pytest.fixture
 def grocery() -> Venue:
     organisation = Organisation.objects.create(
-        bin="050140001238", legal_name="ТОО «Жарық»", admin=person("Асхат Иманов")
+        bin="050140001238",
+        legal_name="ТОО «Жарық»",
+        admin=person("Асхат Иманов"),
+        verified_at=timezone.now(),
     )
     return venue(organisation, "Жарық дүкені", "Магазин «Жарык»", "Zharyq Store", "grocery")
 

@@ -8,7 +8,7 @@ from django.db import connections
 from django.utils import timezone
 
 from statuses.services import record_add
-from visits.models import Visit
+from visits.models import StatusLookup, Visit
 from visits.services import CheckInError, visit_check_in
 from visits.tests.conftest import (
     citizen,
@@ -271,7 +271,7 @@ def test_one_nonce_posted_for_two_people_at_once_gives_each_their_own_decision(a
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_rescan_that_admits_again_costs_the_same_statements_as_an_entry(
+def test_a_rescan_that_admits_again_costs_an_entry_plus_the_lookup_record(
     client, assert_num_queries
 ):
     venue = make_venue()
@@ -279,12 +279,14 @@ def test_a_rescan_that_admits_again_costs_the_same_statements_as_an_entry(
     inside = make_visit(venue, iin=person.iin, user=person)
     client.force_login(staff_member(venue))
 
-    # The account, the venue lock, the reads after it, the open visit, COMMIT.
-    with assert_num_queries(5 + session_queries()):
+    # The account, the venue lock, the reads after it, the open visit, COMMIT,
+    # and the look-up shown to the person (a re-scan writes no visit to show).
+    with assert_num_queries(6 + session_queries()):
         response = scan(client, venue, person.iin, nonce="again")
 
     assert response["Location"] == f"/staff/{venue.pk}/?visit={inside.pk}&mode=entry&again=1"
     assert Visit.objects.get() == inside
+    assert StatusLookup.objects.get().iin == person.iin
 
 
 @pytest.mark.django_db(transaction=True)
