@@ -5,6 +5,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from accounts.attempts import attempt_take
 from accounts.identifiers import IdentifierError, validate_iin
 from accounts.phones import PhoneError, country_names, parse_phone
 from accounts.services import user_for_phone
@@ -83,8 +84,18 @@ class ConfirmPhoneCodeForm(ConfirmLoginCodeForm):
         ),
     )
 
+    def __init__(self, *args, attempt_key: str = "", **kwargs) -> None:
+        self.attempt_key = attempt_key
+        self.attempts_exhausted = False
+        super().__init__(*args, **kwargs)
+
     def clean_code(self) -> str:
         self.cleaned_data["code"] = "".join(self.cleaned_data["code"].split())
+        # Counted before the comparison, atomically (accounts.attempts): the
+        # fourth guess is refused unread however many arrive at once.
+        if self.attempt_key and not attempt_take(self.attempt_key):
+            self.attempts_exhausted = True
+            raise get_adapter().validation_error("too_many_login_attempts")
         return super().clean_code()
 
 
@@ -185,4 +196,10 @@ class CoordinateField(forms.DecimalField):
             return None
         from decimal import ROUND_HALF_UP, Decimal
 
+        # Infinity, NaN and sNaN parse as decimals but are no place; a number
+        # too big to round is left as it is for the range check to refuse.
+        if not number.is_finite():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        if abs(number) > 1000:
+            return number
         return number.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
