@@ -130,8 +130,10 @@ def translate_field_errors(form: forms.BaseForm) -> None:
                 stock.update(getattr(klass, "default_error_messages", {}))
         ours = dict(FIELD_ERRORS)
         for kind, message in TYPED_INVALID.items():
+            # DecimalField is an IntegerField too: the first, closer kind wins.
             if isinstance(field, kind):
                 ours["invalid"] = message
+                break
         for code, message in ours.items():
             if code in field.error_messages and field.error_messages[code] == stock.get(code):
                 field.error_messages[code] = message
