@@ -87,26 +87,46 @@ def parameters_read(route: Route) -> set[str]:
 
 
 class FormFields(HTMLParser):
-    """The names of every field in every form of a page, with the form's method."""
+    """Every field of every form on a page, by the form's method, with its value."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.fields: dict[str, set[str]] = {"get": set(), "post": set()}
+        self.fields: dict[str, dict[str, str]] = {"get": {}, "post": {}}
         self._method = "get"
+        self._select: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
+        fields = self.fields.setdefault(self._method, {})
         if tag == "form":
             self._method = (attributes.get("method") or "get").lower()
-        elif tag in {"input", "select", "textarea"} and attributes.get("name"):
-            if attributes.get("type") in {"submit", "file"}:
+        elif tag in {"input", "textarea"} and attributes.get("name"):
+            if attributes.get("type") in {"submit", "file", "button"}:
                 return
-            self.fields.setdefault(self._method, set()).add(attributes["name"])
+            if attributes.get("type") in {"checkbox", "radio"} and "checked" not in attributes:
+                fields.setdefault(attributes["name"], "")
+                return
+            fields[attributes["name"]] = attributes.get("value") or ""
+        elif tag == "select" and attributes.get("name"):
+            self._select = attributes["name"]
+            fields.setdefault(self._select, "")
+        elif (
+            tag == "option"
+            and self._select
+            and attributes.get("value")
+            and (not fields.get(self._select) or "selected" in attributes)
+        ):
+            fields[self._select] = attributes["value"]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
 
 
-def form_fields(html: str) -> dict[str, set[str]]:
+def form_fields(html: str) -> dict[str, dict[str, str]]:
+    """{"get": {name: value}, "post": {name: value}} for the page's forms."""
     parser = FormFields()
     parser.feed(html)
-    parser.fields["get"].discard("csrfmiddlewaretoken")
-    parser.fields["post"].discard("csrfmiddlewaretoken")
+    for fields in parser.fields.values():
+        fields.pop("csrfmiddlewaretoken", None)
     return parser.fields
