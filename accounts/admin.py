@@ -1,9 +1,10 @@
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import audit_record
 from accounts.models import AuditEntry, User
 
 
@@ -38,6 +39,26 @@ class UserAdmin(admin.ModelAdmin):
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     filter_horizontal = ["groups", "user_permissions"]
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        user = getattr(response, "context_data", {}).get("original")
+        if request.method == "GET" and response.status_code == 200 and user is not None:
+            # The page shows a person's phone, name and IIN: who looked is evidence.
+            audit_record(
+                actor=request.user,
+                action=AuditEntry.Action.PERSON_VIEWED,
+                iin=user.iin or "",
+                obj=user,
+                request=request,
+            )
+        return response
 
 
 @admin.register(AuditEntry)

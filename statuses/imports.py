@@ -27,8 +27,9 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import audit_record
 from accounts.identifiers import IIN_MESSAGES, IdentifierError, validate_iin
-from accounts.models import User
+from accounts.models import AuditEntry, User
 from statuses.models import LabImport, LabResult, StatusRecord
 from statuses.rules import Derived, Source
 from statuses.selectors import statuses_at
@@ -622,6 +623,12 @@ def lab_import_commit(
             locked.finished_at = timezone.now()
             locked.report = {**locked.report, "records_created": records}
             locked.save(update_fields=["state", "created_rows", "finished_at", "report"])
+            audit_record(
+                actor=by,
+                action=AuditEntry.Action.LAB_IMPORTED,
+                obj=locked,
+                detail={"file": locked.file_name, "results": created, "records": records},
+            )
     except Exception as exc:
         logger.exception("lab import %s: commit failed, rolled back", lab_import.pk)
         _fail(lab_import, FileError("commit_failed", {"error": _technical(exc)}), now=now)

@@ -9,8 +9,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from accounts.audit import audit_record
 from accounts.identifiers import mask_iin, validate_iin
-from accounts.models import User
+from accounts.models import AuditEntry, User
 from accounts.services import sms_queue
 from statuses.models import LabResult, Notification, StatusRecord
 from statuses.rules import Derived, Source, Status, green_expiring, records_for_result
@@ -46,8 +47,12 @@ def record_add(
     note: str = "",
     lab_result: LabResult | None = None,
     now: datetime.datetime | None = None,
+    audit: bool = True,
 ) -> StatusRecord:
-    """Append one record to a person's history and tell them if their colour changed."""
+    """Append one record to a person's history and tell them if their colour changed.
+
+    Audited unless the caller writes one entry for a batch (`audit=False`).
+    """
     iin = validate_iin(iin)
     if Status(status) is Status.BLUE:
         raise StatusError("blue_not_stored", _("Blue means no records: lift the records instead."))
@@ -66,6 +71,19 @@ def record_add(
             note=note,
             lab_result=lab_result,
         )
+        if audit:
+            audit_record(
+                actor=created_by,
+                action=AuditEntry.Action.STATUS_ADDED,
+                iin=iin,
+                obj=record,
+                detail={
+                    "status": record.status,
+                    "source": record.source,
+                    "valid_from": valid_from.isoformat(),
+                    "valid_until": valid_until.isoformat() if valid_until else None,
+                },
+            )
         notify_changes({iin: before}, now=now)
     logger.info(
         "status record %s added: %s from %s (%s)", record.pk, record.status, source, mask_iin(iin)
@@ -114,6 +132,13 @@ def record_lift(
         locked.lifted_by = by
         locked.lift_reason = reason
         locked.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
+        audit_record(
+            actor=by,
+            action=AuditEntry.Action.STATUS_LIFTED,
+            iin=locked.iin,
+            obj=locked,
+            detail={"reason": reason},
+        )
         notify_changes({locked.iin: before}, now=now, event=f"lift:{locked.pk}")
     logger.info("status record %s lifted by %s", locked.pk, by.pk)
     return locked
