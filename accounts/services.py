@@ -1,9 +1,11 @@
+import datetime
 import logging
 import uuid
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import translation
+from django.db.models.deletion import ProtectedError, RestrictedError
+from django.utils import timezone, translation
 
 from accounts.identifiers import mask_iin, validate_iin
 from accounts.identity import decision_message, identity_check
@@ -92,3 +94,44 @@ def user_claim_iin(user: User, *, iin: str, full_name: str) -> User:
 def user_set_name(user: User, *, full_name: str) -> None:
     user.full_name = " ".join(full_name.split())
     user.save(update_fields=["full_name"])
+
+
+# A code not confirmed within this time will not be: its account goes.
+UNCONFIRMED_ACCOUNT_AGE = datetime.timedelta(days=1)
+
+
+def users_delete_unconfirmed(*, now: datetime.datetime | None = None) -> int:
+    """Delete the accounts that asked for a sign-in code and never confirmed one.
+
+    Every number that passes the code-request form gets an account, so that
+    new and returning numbers look the same; a number typed by mistake or by
+    an SMS pumper would stay forever. Never an account with a confirmed phone,
+    an IIN, a sign-in, admin rights, or anything else pointing at it (visits,
+    venues it works at, organisations, invitations). Returns how many went.
+    """
+    now = now or timezone.now()
+    candidates = User.objects.filter(
+        phone_verified=False,
+        iin__isnull=True,
+        last_login__isnull=True,
+        is_staff=False,
+        is_superuser=False,
+        date_joined__lt=now - UNCONFIRMED_ACCOUNT_AGE,
+    )
+    # Every relation other apps declare to the account, found rather than
+    # named, so that accounts imports none of them.
+    for relation in User._meta.related_objects:
+        if not relation.hidden and relation.related_model is not User:
+            candidates = candidates.filter(**{f"{relation.name}__isnull": True})
+    deleted = 0
+    for user in candidates.only("pk", "phone").iterator():
+        try:
+            with transaction.atomic():
+                user.delete()
+        except (ProtectedError, RestrictedError, IntegrityError):
+            # Pointed at by a relation that has no reverse name (an audit
+            # entry, a record it created): such an account stays.
+            continue
+        deleted += 1
+    logger.info("deleted %d accounts that never confirmed a sign-in code", deleted)
+    return deleted

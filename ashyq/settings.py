@@ -179,6 +179,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "visits.tasks.delete_old_visits",
         "schedule": 24 * 3600,
     },
+    "delete-unconfirmed-accounts": {
+        "task": "accounts.tasks.delete_unconfirmed_accounts",
+        "schedule": 24 * 3600,
+    },
 }
 
 AUTH_USER_MODEL = "accounts.User"
