@@ -265,6 +265,8 @@ PERSONAL_QR_MAX_AGE = env_int("PERSONAL_QR_MAX_AGE", 60)
 IDENTITY_CHECK_BACKEND = env_str("IDENTITY_CHECK_BACKEND", "accounts.identity.FirstClaimWins")
 IDENTITY_REGISTRY_URL = env_str("IDENTITY_REGISTRY_URL")
 IDENTITY_REGISTRY_TOKEN = env_str("IDENTITY_REGISTRY_TOKEN")
+# With DEBUG off, FirstClaimWins refuses to start unless this says it was chosen.
+ALLOW_UNVERIFIED_IIN_CLAIMS = env_bool("ALLOW_UNVERIFIED_IIN_CLAIMS", False)
 SUPPORT_PHONE = env_str("SUPPORT_PHONE", "1406")
 
 # Venues (SPEC §3)
