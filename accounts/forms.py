@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.attempts import attempt_take
 from accounts.identifiers import IdentifierError, validate_iin
+from accounts.models import User
 from accounts.phones import PhoneError, country_names, parse_phone
 from accounts.services import user_for_phone
 
@@ -205,3 +206,34 @@ class CoordinateField(forms.DecimalField):
         if abs(number) > 1000:
             return number
         return number.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+
+
+class MoveIinForm(forms.Form):
+    """The operator's form to move a claimed IIN to the account of its holder."""
+
+    phone = forms.CharField(
+        label=_("Mobile number of the account to move the IIN to"),
+        max_length=32,
+        help_text=_("The person must have signed in once with this number."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("How the person proved the IIN is theirs. Kept in the audit log."),
+    )
+
+    def clean_phone(self) -> User:
+        try:
+            phone = parse_phone(self.cleaned_data["phone"], settings.SMS_ALLOWED_COUNTRIES)
+        except PhoneError:
+            raise forms.ValidationError(
+                _("This does not look like a phone number. Example: +7 701 123 45 67."),
+                code="invalid",
+            ) from None
+        user = User.objects.filter(phone=phone).first()
+        if user is None:
+            raise forms.ValidationError(
+                _("No account has this number. Ask the person to sign in once first."),
+                code="unknown",
+            )
+        return user

@@ -88,6 +88,7 @@ class AuditEntry(models.Model):
         STATUS_LIFTED = "status_lifted", _("lifted a status record")
         LAB_IMPORTED = "lab_imported", _("imported lab results")
         ISOLATION_SET = "isolation_set", _("set a place of isolation")
+        IIN_MOVED = "iin_moved", _("moved an IIN to another account")
 
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -5,11 +5,14 @@ import uuid
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models.deletion import ProtectedError, RestrictedError
+from django.http import HttpRequest
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import audit_record
 from accounts.identifiers import mask_iin, validate_iin
 from accounts.identity import decision_message, identity_check
-from accounts.models import User
+from accounts.models import AuditEntry, User
 from accounts.phones import PhoneError, parse_phone
 from accounts.sms import mask_phone
 
@@ -89,6 +92,58 @@ def user_claim_iin(user: User, *, iin: str, full_name: str) -> User:
         raise ClaimRefused("taken", decision_message("taken")) from None
     logger.info("account %s linked to IIN %s", user.pk, mask_iin(iin))
     return user
+
+
+MOVE_MESSAGES = {
+    "no_iin": _("This account has no IIN to move."),
+    "same_account": _("Choose another account: the IIN is already on this one."),
+    "target_has_iin": _("That account already has an IIN. Move or clear it first."),
+    "reason_required": _("Say why the IIN is moved."),
+}
+
+
+def user_move_iin(
+    *, source: User, target: User, by: User, reason: str, request: HttpRequest | None = None
+) -> None:
+    """Move an IIN from the account that claimed it to the one of its real holder.
+
+    For the person who calls the support line about an IIN someone else
+    claimed. The status, history and visits are kept by IIN and follow it.
+    Raises ClaimRefused; audited with who, from which account and why.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ClaimRefused("reason_required", MOVE_MESSAGES["reason_required"])
+    if source.pk == target.pk:
+        raise ClaimRefused("same_account", MOVE_MESSAGES["same_account"])
+    with transaction.atomic():
+        # Both rows locked in one order, so two operators cannot cross moves.
+        locked = {
+            user.pk: user
+            for user in User.objects.select_for_update().filter(pk__in=[source.pk, target.pk])
+        }
+        source_row, target_row = locked[source.pk], locked[target.pk]
+        iin = source_row.iin
+        if not iin:
+            raise ClaimRefused("no_iin", MOVE_MESSAGES["no_iin"])
+        if target_row.iin:
+            raise ClaimRefused("target_has_iin", MOVE_MESSAGES["target_has_iin"])
+        source_row.iin = None
+        source_row.save(update_fields=["iin"])
+        target_row.iin = iin
+        target_row.save(update_fields=["iin"])
+        audit_record(
+            actor=by,
+            action=AuditEntry.Action.IIN_MOVED,
+            iin=iin,
+            obj=target_row,
+            detail={"from_account": source_row.pk, "to_account": target_row.pk, "reason": reason},
+            request=request,
+        )
+    source.iin, target.iin = None, iin
+    logger.info(
+        "IIN %s moved from account %s to %s by %s", mask_iin(iin), source.pk, target.pk, by.pk
+    )
 
 
 def user_set_name(user: User, *, full_name: str) -> None:
