@@ -64,7 +64,7 @@ class LiftedFilter(admin.SimpleListFilter):
         return queryset
 
 
-ADD_FIELDS = ("iin", "source", "status", "valid_from", "valid_until", "note")
+ADD_FIELDS = ("iin", "source", "status", "valid_from", "valid_until", "note", "phone")
 DETAIL_FIELDS = (
     "iin",
     "status_now",
@@ -74,6 +74,7 @@ DETAIL_FIELDS = (
     "valid_from",
     "valid_until",
     "note",
+    "phone",
     "lab_result",
     "created_by",
     "created_at",
@@ -170,6 +171,7 @@ class StatusRecordAdmin(admin.ModelAdmin):
             valid_until=obj.valid_until,
             created_by=request.user,
             note=obj.note,
+            phone=obj.phone,
         )
         obj.pk = record.pk
         obj.refresh_from_db()

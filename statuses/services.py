@@ -48,6 +48,7 @@ def record_add(
     lab_result: LabResult | None = None,
     now: datetime.datetime | None = None,
     audit: bool = True,
+    phone: str = "",
 ) -> StatusRecord:
     """Append one record to a person's history and tell them if their colour changed.
 
@@ -70,6 +71,7 @@ def record_add(
             created_by=created_by,
             note=note,
             lab_result=lab_result,
+            phone=phone,
         )
         if audit:
             audit_record(
@@ -110,6 +112,7 @@ def records_for_lab_result(
                 lab_result=lab_result,
                 created_by=created_by,
                 note=note,
+                phone=lab_result.phone,
             )
         )
     return records
