@@ -5,6 +5,7 @@ from django.conf import settings
 from django.test import Client
 
 from statuses.tests.factories import epidemiologist
+from tests.pages import page_problems
 from tests.sample import build_sample
 from tests.urlwalk import urls
 
@@ -72,3 +73,14 @@ def test_every_url_answers_without_a_server_error_signed_out_and_in():
                 if response.status_code >= 500:
                     failures.append(f"{role} {method.upper()} {url} ({route.name})")
     assert failures == []
+
+
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_the_blocked_account_page_speaks_the_language(language):
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+    response = client.get("/accounts/inactive/")
+
+    assert response.status_code == 200
+    assert page_problems(response.content.decode(), language) == []
