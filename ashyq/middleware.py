@@ -9,7 +9,9 @@ from django.utils.cache import patch_cache_control
 
 # Pages that show nothing about the person asking, so a shared cache may keep
 # them: the language choice and the health check. Static files never get here
-# (whitenoise answers them earlier).
+# (whitenoise answers them earlier). The poster and the kiosk code are shown
+# only to a venue's people after sign-in and are printed or refreshed, never
+# worth caching: they stay private like every signed-in page.
 PUBLIC_VIEWS = {"language", "healthz"}
 
 
