@@ -1,10 +1,17 @@
 from typing import Any
 
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import audit_record
+from accounts.forms import MoveIinForm
 from accounts.models import AuditEntry, User
+from accounts.services import ClaimRefused, user_move_iin
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -38,6 +45,71 @@ class UserAdmin(admin.ModelAdmin):
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     filter_horizontal = ["groups", "user_permissions"]
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        extra_context = {
+            **(extra_context or {}),
+            "can_move_iin": self.has_change_permission(request),
+        }
+        response = super().change_view(request, object_id, form_url, extra_context)
+        user = getattr(response, "context_data", {}).get("original")
+        if request.method == "GET" and response.status_code == 200 and user is not None:
+            # The page shows a person's phone, name and IIN: who looked is evidence.
+            audit_record(
+                actor=request.user,
+                action=AuditEntry.Action.PERSON_VIEWED,
+                iin=user.iin or "",
+                obj=user,
+                request=request,
+            )
+        return response
+
+    def get_urls(self) -> list[URLPattern]:
+        move = path(
+            "<path:object_id>/move-iin/",
+            self.admin_site.admin_view(self.move_iin_view),
+            name="accounts_user_move_iin",
+        )
+        return [move, *super().get_urls()]
+
+    def move_iin_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Move a claimed IIN to the account of the person who proved it is theirs."""
+        source = self.get_object(request, unquote(object_id))
+        if source is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request, source):
+            raise PermissionDenied
+        form = MoveIinForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                user_move_iin(
+                    source=source,
+                    target=form.cleaned_data["phone"],
+                    by=request.user,
+                    reason=form.cleaned_data["reason"],
+                    request=request,
+                )
+            except ClaimRefused as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(request, _("The IIN has been moved."), messages.SUCCESS)
+                return HttpResponseRedirect(
+                    reverse("admin:accounts_user_change", args=[form.cleaned_data["phone"].pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": source,
+            "form": form,
+            "title": _("Move the IIN to another account"),
+        }
+        return TemplateResponse(request, "admin/accounts/user/move_iin.html", context)
 
 
 @admin.register(AuditEntry)

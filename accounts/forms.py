@@ -5,7 +5,9 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from accounts.attempts import attempt_take
 from accounts.identifiers import IdentifierError, validate_iin
+from accounts.models import User
 from accounts.phones import PhoneError, country_names, parse_phone
 from accounts.services import user_for_phone
 
@@ -83,8 +85,18 @@ class ConfirmPhoneCodeForm(ConfirmLoginCodeForm):
         ),
     )
 
+    def __init__(self, *args, attempt_key: str = "", **kwargs) -> None:
+        self.attempt_key = attempt_key
+        self.attempts_exhausted = False
+        super().__init__(*args, **kwargs)
+
     def clean_code(self) -> str:
         self.cleaned_data["code"] = "".join(self.cleaned_data["code"].split())
+        # Counted before the comparison, atomically (accounts.attempts): the
+        # fourth guess is refused unread however many arrive at once.
+        if self.attempt_key and not attempt_take(self.attempt_key):
+            self.attempts_exhausted = True
+            raise get_adapter().validation_error("too_many_login_attempts")
         return super().clean_code()
 
 
@@ -119,8 +131,10 @@ def translate_field_errors(form: forms.BaseForm) -> None:
                 stock.update(getattr(klass, "default_error_messages", {}))
         ours = dict(FIELD_ERRORS)
         for kind, message in TYPED_INVALID.items():
+            # DecimalField is an IntegerField too: the first, closer kind wins.
             if isinstance(field, kind):
                 ours["invalid"] = message
+                break
         for code, message in ours.items():
             if code in field.error_messages and field.error_messages[code] == stock.get(code):
                 field.error_messages[code] = message
@@ -185,4 +199,41 @@ class CoordinateField(forms.DecimalField):
             return None
         from decimal import ROUND_HALF_UP, Decimal
 
+        # Infinity, NaN and sNaN parse as decimals but are no place; a number
+        # too big to round is left as it is for the range check to refuse.
+        if not number.is_finite():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        if abs(number) > 1000:
+            return number
         return number.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
+
+
+class MoveIinForm(forms.Form):
+    """The operator's form to move a claimed IIN to the account of its holder."""
+
+    phone = forms.CharField(
+        label=_("Mobile number of the account to move the IIN to"),
+        max_length=32,
+        help_text=_("The person must have signed in once with this number."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("How the person proved the IIN is theirs. Kept in the audit log."),
+    )
+
+    def clean_phone(self) -> User:
+        try:
+            phone = parse_phone(self.cleaned_data["phone"], settings.SMS_ALLOWED_COUNTRIES)
+        except PhoneError:
+            raise forms.ValidationError(
+                _("This does not look like a phone number. Example: +7 701 123 45 67."),
+                code="invalid",
+            ) from None
+        user = User.objects.filter(phone=phone).first()
+        if user is None:
+            raise forms.ValidationError(
+                _("No account has this number. Ask the person to sign in once first."),
+                code="unknown",
+            )
+        return user

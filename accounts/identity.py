@@ -9,6 +9,7 @@ import json
 import logging
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -39,7 +40,27 @@ MESSAGES = {
     ),
     "unavailable": _("We cannot check your IIN right now. Please try again in a few minutes."),
     "already_set": _("Your account already has an IIN. To change it, call %(support)s for help."),
+    "phone_mismatch": _(
+        "Our records link this IIN to another phone number. If the IIN is yours, call "
+        "%(support)s or visit a public service centre with your identity card."
+    ),
 }
+
+# Functions IIN -> phone numbers on record for it (lab results, status
+# records), registered by the apps that keep such records.
+PHONE_EVIDENCE: list[Callable[[str], set[str]]] = []
+
+
+def register_phone_evidence(provider: Callable[[str], set[str]]) -> None:
+    if provider not in PHONE_EVIDENCE:
+        PHONE_EVIDENCE.append(provider)
+
+
+def phones_on_record(iin: str) -> set[str]:
+    found: set[str] = set()
+    for provider in PHONE_EVIDENCE:
+        found.update(provider(iin))
+    return found
 
 
 def decision_message(code: str) -> str:
@@ -89,4 +110,12 @@ class StateRegistry(FirstClaimWins):
 
 
 def identity_check(*, user: User, iin: str) -> IdentityDecision:
+    """The configured backend's answer, after the evidence we hold ourselves.
+
+    Where a lab result or a status record gives a phone number for the IIN,
+    only that number may claim it, whichever backend runs.
+    """
+    known = phones_on_record(iin)
+    if known and str(user.phone) not in known:
+        return IdentityDecision(allowed=False, code="phone_mismatch")
     return import_string(settings.IDENTITY_CHECK_BACKEND)().check(user=user, iin=iin)

@@ -93,6 +93,7 @@ class AuditEntry(models.Model):
         ORGANISATION_TRANSFERRED = "organisation_transferred", _("transferred an organisation")
         VENUE_SUSPENDED = "venue_suspended", _("suspended a venue")
         VENUE_RESUMED = "venue_resumed", _("lifted a venue's suspension")
+        IIN_MOVED = "iin_moved", _("moved an IIN to another account")
 
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

@@ -1,13 +1,18 @@
+import datetime
 import logging
 import uuid
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import translation
+from django.db.models.deletion import ProtectedError, RestrictedError
+from django.http import HttpRequest
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import audit_record
 from accounts.identifiers import mask_iin, validate_iin
 from accounts.identity import decision_message, identity_check
-from accounts.models import User
+from accounts.models import AuditEntry, User
 from accounts.phones import PhoneError, parse_phone
 from accounts.sms import mask_phone
 
@@ -89,6 +94,99 @@ def user_claim_iin(user: User, *, iin: str, full_name: str) -> User:
     return user
 
 
+MOVE_MESSAGES = {
+    "no_iin": _("This account has no IIN to move."),
+    "same_account": _("Choose another account: the IIN is already on this one."),
+    "target_has_iin": _("That account already has an IIN. Move or clear it first."),
+    "reason_required": _("Say why the IIN is moved."),
+}
+
+
+def user_move_iin(
+    *, source: User, target: User, by: User, reason: str, request: HttpRequest | None = None
+) -> None:
+    """Move an IIN from the account that claimed it to the one of its real holder.
+
+    For the person who calls the support line about an IIN someone else
+    claimed. The status, history and visits are kept by IIN and follow it.
+    Raises ClaimRefused; audited with who, from which account and why.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ClaimRefused("reason_required", MOVE_MESSAGES["reason_required"])
+    if source.pk == target.pk:
+        raise ClaimRefused("same_account", MOVE_MESSAGES["same_account"])
+    with transaction.atomic():
+        # Both rows locked in one order, so two operators cannot cross moves.
+        locked = {
+            user.pk: user
+            for user in User.objects.select_for_update().filter(pk__in=[source.pk, target.pk])
+        }
+        source_row, target_row = locked[source.pk], locked[target.pk]
+        iin = source_row.iin
+        if not iin:
+            raise ClaimRefused("no_iin", MOVE_MESSAGES["no_iin"])
+        if target_row.iin:
+            raise ClaimRefused("target_has_iin", MOVE_MESSAGES["target_has_iin"])
+        source_row.iin = None
+        source_row.save(update_fields=["iin"])
+        target_row.iin = iin
+        target_row.save(update_fields=["iin"])
+        audit_record(
+            actor=by,
+            action=AuditEntry.Action.IIN_MOVED,
+            iin=iin,
+            obj=target_row,
+            detail={"from_account": source_row.pk, "to_account": target_row.pk, "reason": reason},
+            request=request,
+        )
+    source.iin, target.iin = None, iin
+    logger.info(
+        "IIN %s moved from account %s to %s by %s", mask_iin(iin), source.pk, target.pk, by.pk
+    )
+
+
 def user_set_name(user: User, *, full_name: str) -> None:
     user.full_name = " ".join(full_name.split())
     user.save(update_fields=["full_name"])
+
+
+# A code not confirmed within this time will not be: its account goes.
+UNCONFIRMED_ACCOUNT_AGE = datetime.timedelta(days=1)
+
+
+def users_delete_unconfirmed(*, now: datetime.datetime | None = None) -> int:
+    """Delete the accounts that asked for a sign-in code and never confirmed one.
+
+    Every number that passes the code-request form gets an account, so that
+    new and returning numbers look the same; a number typed by mistake or by
+    an SMS pumper would stay forever. Never an account with a confirmed phone,
+    an IIN, a sign-in, admin rights, or anything else pointing at it (visits,
+    venues it works at, organisations, invitations). Returns how many went.
+    """
+    now = now or timezone.now()
+    candidates = User.objects.filter(
+        phone_verified=False,
+        iin__isnull=True,
+        last_login__isnull=True,
+        is_staff=False,
+        is_superuser=False,
+        date_joined__lt=now - UNCONFIRMED_ACCOUNT_AGE,
+    )
+    # Every relation other apps declare to the account, found rather than
+    # named, so that accounts imports none of them.
+    for relation in User._meta.related_objects:
+        if not relation.hidden and relation.related_model is not User:
+            candidates = candidates.filter(**{f"{relation.name}__isnull": True})
+    deleted = 0
+    for user in candidates.only("pk", "phone").iterator():
+        try:
+            with transaction.atomic():
+                user.delete()
+        except (ProtectedError, RestrictedError, IntegrityError):
+            # Pointed at by a relation that has no reverse name (an audit
+            # entry, a record it created): such an account stays.
+            continue
+        deleted += 1
+    logger.info("deleted %d accounts that never confirmed a sign-in code", deleted)
+    return deleted

@@ -53,3 +53,10 @@ def send_sms(self, sms_id: str, to: str, text: str) -> None:
         return
     cache.set(sent_key, 1, timeout=SENT_MARK_TTL)
     logger.info("sms %s sent to %s", sms_id, mask_phone(to))
+
+
+@shared_task
+def delete_unconfirmed_accounts() -> int:
+    from accounts.services import users_delete_unconfirmed
+
+    return users_delete_unconfirmed()

@@ -1,4 +1,7 @@
+from allauth.account import views as allauth_views
+from allauth.account.adapter import get_adapter
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -7,6 +10,7 @@ from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
+from accounts.attempts import attempt_key
 from accounts.forms import ProfileForm
 from accounts.identifiers import mask_iin
 from accounts.middleware import set_language_cookie
@@ -84,3 +88,27 @@ def account(request: HttpRequest) -> HttpResponse:
             "masked_iin": mask_iin(user.iin) if user.iin else "",
         },
     )
+
+
+class ConfirmLoginCodeView(allauth_views.ConfirmLoginCodeView):
+    """allauth's code confirmation, with the attempt limit on a shared counter."""
+
+    def get_form_kwargs(self) -> dict:
+        kwargs = super().get_form_kwargs()
+        if self._action != "resend":
+            kwargs["attempt_key"] = attempt_key(self._process.state)
+        return kwargs
+
+    def form_invalid(self, form) -> HttpResponse:
+        if not getattr(form, "attempts_exhausted", False):
+            return super().form_invalid(form)
+        # Another request used the last try: this code is dead, start over.
+        self._process.abort()
+        adapter = get_adapter(self.request)
+        adapter.add_message(
+            self.request, messages.ERROR, message=adapter.error_messages["too_many_login_attempts"]
+        )
+        return HttpResponseRedirect(reverse("account_request_login_code"))
+
+
+confirm_login_code = ConfirmLoginCodeView.as_view()

@@ -81,8 +81,11 @@ MIDDLEWARE = [
     "ashyq.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "ashyq.middleware.PrivatePagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # After the language is known, so that the 400 page speaks it.
+    "ashyq.middleware.RejectNulBytesMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -186,6 +189,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "visits.tasks.delete_old_visits",
         "schedule": 24 * 3600,
     },
+    "delete-unconfirmed-accounts": {
+        "task": "accounts.tasks.delete_unconfirmed_accounts",
+        "schedule": 24 * 3600,
+    },
 }
 
 AUTH_USER_MODEL = "accounts.User"
@@ -268,6 +275,8 @@ PERSONAL_QR_MAX_AGE = env_int("PERSONAL_QR_MAX_AGE", 60)
 IDENTITY_CHECK_BACKEND = env_str("IDENTITY_CHECK_BACKEND", "accounts.identity.FirstClaimWins")
 IDENTITY_REGISTRY_URL = env_str("IDENTITY_REGISTRY_URL")
 IDENTITY_REGISTRY_TOKEN = env_str("IDENTITY_REGISTRY_TOKEN")
+# With DEBUG off, FirstClaimWins refuses to start unless this says it was chosen.
+ALLOW_UNVERIFIED_IIN_CLAIMS = env_bool("ALLOW_UNVERIFIED_IIN_CLAIMS", False)
 SUPPORT_PHONE = env_str("SUPPORT_PHONE", "1406")
 ORGANISATION_VERIFICATION_BACKEND = env_str(
     "ORGANISATION_VERIFICATION_BACKEND", "venues.verification.OperatorApproval"

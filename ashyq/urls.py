@@ -1,9 +1,11 @@
+from allauth.account import views as allauth_views
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
+from accounts import views as account_views
 from ashyq import views
 from statuses import views as status_views
 
@@ -32,6 +34,23 @@ urlpatterns = [
         RedirectView.as_view(pattern_name="account_request_login_code", query_string=True),
         name="account_signup",
     ),
-    path("accounts/", include("allauth.urls")),
+    # Only the allauth views a phone-only sign-in uses. Its password, e-mail,
+    # reset and phone-change pages would let an account grow a password or an
+    # address nobody checks, and the reset page tries to send mail.
+    path(
+        "accounts/login/code/",
+        allauth_views.request_login_code,
+        name="account_request_login_code",
+    ),
+    path(
+        "accounts/login/code/confirm/",
+        account_views.confirm_login_code,
+        name="account_confirm_login_code",
+    ),
+    path("accounts/logout/", allauth_views.logout, name="account_logout"),
+    path("accounts/inactive/", allauth_views.account_inactive, name="account_inactive"),
+    # Accounts have no password; the admin's own password pages stay unrouted.
+    path("admin/password_change/", views.not_found),
+    path("admin/password_change/done/", views.not_found),
     path("admin/", admin.site.urls),
 ]

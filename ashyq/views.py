@@ -2,7 +2,7 @@ import logging
 
 from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 logger = logging.getLogger(__name__)
@@ -42,3 +42,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """Django's own CSRF page is English-only; ours says what to do, translated."""
     return render(request, "403_csrf.html", status=403)
+
+
+def not_found(request: HttpRequest) -> HttpResponse:
+    """A route that a library adds and Ashyq does not offer."""
+    raise Http404

@@ -23,7 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
 from accounts.admin import ReadOnlyAdmin
-from accounts.models import User
+from accounts.audit import audit_record
+from accounts.models import AuditEntry, User
 from accounts.phones import PhoneError, parse_phone
 from statuses.forms import LabImportUploadForm, LiftForm, StatusRecordAddForm
 from statuses.imports import (
@@ -63,7 +64,7 @@ class LiftedFilter(admin.SimpleListFilter):
         return queryset
 
 
-ADD_FIELDS = ("iin", "source", "status", "valid_from", "valid_until", "note")
+ADD_FIELDS = ("iin", "source", "status", "valid_from", "valid_until", "note", "phone")
 DETAIL_FIELDS = (
     "iin",
     "status_now",
@@ -73,6 +74,7 @@ DETAIL_FIELDS = (
     "valid_from",
     "valid_until",
     "note",
+    "phone",
     "lab_result",
     "created_by",
     "created_at",
@@ -169,6 +171,7 @@ class StatusRecordAdmin(admin.ModelAdmin):
             valid_until=obj.valid_until,
             created_by=request.user,
             note=obj.note,
+            phone=obj.phone,
         )
         obj.pk = record.pk
         obj.refresh_from_db()
@@ -182,7 +185,18 @@ class StatusRecordAdmin(admin.ModelAdmin):
         extra_context: dict | None = None,
     ) -> HttpResponse:
         extra_context = {**(extra_context or {}), "can_lift": self.has_lift_permission(request)}
-        return super().change_view(request, object_id, form_url, extra_context)
+        response = super().change_view(request, object_id, form_url, extra_context)
+        record = getattr(response, "context_data", {}).get("original")
+        if request.method == "GET" and response.status_code == 200 and record is not None:
+            # The page shows a person's status history: who looked is evidence.
+            audit_record(
+                actor=request.user,
+                action=AuditEntry.Action.PERSON_VIEWED,
+                iin=record.iin,
+                obj=record,
+                request=request,
+            )
+        return response
 
     def get_urls(self) -> list[URLPattern]:
         lift = path(

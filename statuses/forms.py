@@ -1,11 +1,13 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.identifiers import IdentifierError, validate_iin
+from accounts.phones import PhoneError, parse_phone
 from statuses.imports import MAX_FILE_BYTES
 from statuses.models import SourceChoices, StatusChoices, StatusRecord
 from statuses.rules import Source, records_for_result
@@ -47,7 +49,7 @@ class StatusRecordAddForm(forms.ModelForm):
 
     class Meta:
         model = StatusRecord
-        fields = ["iin", "source", "status", "valid_from", "valid_until", "note"]
+        fields = ["iin", "source", "status", "valid_from", "valid_until", "note", "phone"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -64,6 +66,10 @@ class StatusRecordAddForm(forms.ModelForm):
         )
         self.fields["note"].required = True
         self.fields["note"].help_text = _("Why this record is added. Kept in the history.")
+        self.fields["phone"].help_text = _(
+            "The person's mobile number, if known: only this number may then link the IIN to an "
+            "account."
+        )
 
     def validate_unique(self) -> None:
         super().validate_unique()
@@ -78,6 +84,18 @@ class StatusRecordAddForm(forms.ModelForm):
             one_contact.validate(StatusRecord, self.instance)
         except ValidationError as exc:
             self.add_error(None, exc)
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data.get("phone", "")
+        if not phone:
+            return ""
+        try:
+            return parse_phone(phone, settings.SMS_ALLOWED_COUNTRIES)
+        except PhoneError:
+            raise ValidationError(
+                _("This does not look like a phone number. Example: +7 701 123 45 67."),
+                code="invalid",
+            ) from None
 
     def clean_iin(self) -> str:
         try:

@@ -22,13 +22,16 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import audit_record
 from accounts.identifiers import IIN_MESSAGES, IdentifierError, validate_iin
-from accounts.models import User
+from accounts.models import AuditEntry, User
+from accounts.phones import PhoneError, parse_phone
 from statuses.models import LabImport, LabResult, StatusRecord
 from statuses.rules import Derived, Source
 from statuses.selectors import statuses_at
@@ -76,6 +79,11 @@ COLUMN_ALIASES = {
     "результат": "result",
     "lab": "lab",
     "лаборатория": "lab",
+    # Optional: the number the person gave the laboratory.
+    "phone": "phone",
+    "phone number": "phone",
+    "телефон": "phone",
+    "номер телефона": "phone",
 }
 EXPECTED_COLUMNS = (
     "iin (ИИН), sample_id (номер пробы), taken_at (дата забора), "
@@ -158,6 +166,9 @@ ROW_MESSAGES = {
         "Duplicate in this file: the same laboratory and sample id are on line %(line)s."
     ),
     "already_imported": _("Already imported."),
+    "phone_invalid": _(
+        "“%(value)s” is not a mobile phone number. Write it as +7 701 123 45 67, or leave it empty."
+    ),
 }
 
 
@@ -179,6 +190,7 @@ class ParsedRow:
     taken_at: datetime.datetime
     source: Source
     lab: str
+    phone: str = ""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -192,6 +204,8 @@ class ParsedRow:
             "taken_at": self.taken_at.isoformat(),
             "source": self.source.value,
             "lab": self.lab,
+            # Only when the file had one: most files have no phone column.
+            **({"phone": self.phone} if self.phone else {}),
         }
 
 
@@ -328,7 +342,7 @@ def _read_rows(reader: Any, parsed: ParsedFile, now: datetime.datetime) -> None:
             return
         values = {
             name: cells[positions[name]].strip() if positions[name] < len(cells) else ""
-            for name in COLUMNS
+            for name in positions
         }
         try:
             # After _columns() every column is known and present exactly once.
@@ -405,7 +419,13 @@ def _parse_row(
     source = RESULTS.get(values["result"].lower())
     if source is None:
         raise _RowError("result_unknown", value=values["result"][:50])
-    return ParsedRow(line, iin, sample_id, taken_at, source, lab)
+    phone = ""
+    if values.get("phone"):
+        try:
+            phone = parse_phone(values["phone"], settings.SMS_ALLOWED_COUNTRIES)
+        except PhoneError:
+            raise _RowError("phone_invalid", value=values["phone"][:50]) from None
+    return ParsedRow(line, iin, sample_id, taken_at, source, lab, phone)
 
 
 def _lost_leading_zero(value: str) -> bool:
@@ -623,6 +643,12 @@ def lab_import_commit(
             locked.finished_at = timezone.now()
             locked.report = {**locked.report, "records_created": records}
             locked.save(update_fields=["state", "created_rows", "finished_at", "report"])
+            audit_record(
+                actor=by,
+                action=AuditEntry.Action.LAB_IMPORTED,
+                obj=locked,
+                detail={"file": locked.file_name, "results": created, "records": records},
+            )
     except Exception as exc:
         logger.exception("lab import %s: commit failed, rolled back", lab_import.pk)
         _fail(lab_import, FileError("commit_failed", {"error": _technical(exc)}), now=now)
@@ -669,6 +695,7 @@ def _import_rows(
                     iin=row.iin,
                     taken_at=row.taken_at,
                     source=row.source.value,
+                    phone=row.phone,
                     lab_import=lab_import,
                 )
                 for row in batch

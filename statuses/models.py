@@ -38,6 +38,9 @@ class LabResult(models.Model):
     iin = models.CharField(_("IIN"), max_length=12, db_index=True)
     taken_at = models.DateTimeField(_("sample taken at"))
     source = models.CharField(_("result"), max_length=20, choices=SourceChoices.choices)
+    # The number the person gave the laboratory, when the file has one: the
+    # evidence that decides who may claim this IIN (accounts.identity).
+    phone = models.CharField(_("phone number"), max_length=16, blank=True)
     lab_import = models.ForeignKey(
         "statuses.LabImport",
         verbose_name=_("import"),
@@ -73,6 +76,9 @@ class StatusRecord(models.Model):
     valid_from = models.DateTimeField(_("valid from"))
     valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
     note = models.TextField(_("reason"), blank=True)
+    # A number known to belong to this IIN's holder (from the lab or the
+    # epidemiologist): a claim of the IIN from another number is refused.
+    phone = models.CharField(_("phone number"), max_length=16, blank=True)
     lab_result = models.ForeignKey(
         LabResult,
         verbose_name=_("lab result"),

@@ -69,3 +69,14 @@ def history(iin: str) -> QuerySet[StatusRecord]:
 
 def status_info(status: str) -> StatusInfo | None:
     return StatusInfo.objects.filter(status=status).first()
+
+
+def phones_on_record(iin: str) -> set[str]:
+    """The phone numbers lab results and status records give for this IIN."""
+    from statuses.models import LabResult
+
+    found = set(LabResult.objects.filter(iin=iin).exclude(phone="").values_list("phone", flat=True))
+    found.update(
+        StatusRecord.objects.filter(iin=iin).exclude(phone="").values_list("phone", flat=True)
+    )
+    return found

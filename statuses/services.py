@@ -8,8 +8,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from accounts.audit import audit_record
 from accounts.identifiers import mask_iin, validate_iin
-from accounts.models import User
+from accounts.models import AuditEntry, User
 from accounts.services import sms_queue
 from accounts.sms_text import sms_render
 from statuses.models import LabResult, Notification, StatusRecord
@@ -47,8 +48,13 @@ def record_add(
     note: str = "",
     lab_result: LabResult | None = None,
     now: datetime.datetime | None = None,
+    audit: bool = True,
+    phone: str = "",
 ) -> StatusRecord:
-    """Append one record to a person's history and tell them if their colour changed."""
+    """Append one record to a person's history and tell them if their colour changed.
+
+    Audited unless the caller writes one entry for a batch (`audit=False`).
+    """
     iin = validate_iin(iin)
     if Status(status) is Status.BLUE:
         raise StatusError("blue_not_stored", _("Blue means no records: lift the records instead."))
@@ -66,7 +72,21 @@ def record_add(
             created_by=created_by,
             note=note,
             lab_result=lab_result,
+            phone=phone,
         )
+        if audit:
+            audit_record(
+                actor=created_by,
+                action=AuditEntry.Action.STATUS_ADDED,
+                iin=iin,
+                obj=record,
+                detail={
+                    "status": record.status,
+                    "source": record.source,
+                    "valid_from": valid_from.isoformat(),
+                    "valid_until": valid_until.isoformat() if valid_until else None,
+                },
+            )
         notify_changes({iin: before}, now=now)
         statuses_changed.send(sender=StatusRecord, iins=[iin], now=now)
     logger.info(
@@ -94,6 +114,7 @@ def records_for_lab_result(
                 lab_result=lab_result,
                 created_by=created_by,
                 note=note,
+                phone=lab_result.phone,
             )
         )
     return records
@@ -116,6 +137,13 @@ def record_lift(
         locked.lifted_by = by
         locked.lift_reason = reason
         locked.save(update_fields=["lifted_at", "lifted_by", "lift_reason"])
+        audit_record(
+            actor=by,
+            action=AuditEntry.Action.STATUS_LIFTED,
+            iin=locked.iin,
+            obj=locked,
+            detail={"reason": reason},
+        )
         notify_changes({locked.iin: before}, now=now, event=f"lift:{locked.pk}")
     logger.info("status record %s lifted by %s", locked.pk, by.pk)
     return locked

@@ -1,3 +1,4 @@
+import datetime
 import re
 
 from django import forms
@@ -102,6 +103,10 @@ class IsolationPointForm(forms.Form):
         translate_field_errors(self)
 
 
+FIRST_LOG_DAY = datetime.date(2020, 1, 1)
+LAST_LOG_DAY = datetime.date(2099, 12, 31)
+
+
 class VisitLogFilterForm(forms.Form):
     day_from = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -122,6 +127,26 @@ class VisitLogFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("All")), *StatusChoices.choices]
         translate_field_errors(self)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        # A day far from now is a typo or a probe, and the day after
+        # 9999-12-31 does not exist; Ashyq's log starts in 2020.
+        for name in ("day_from", "day_to"):
+            day = cleaned.get(name)
+            if day and not FIRST_LOG_DAY <= day <= LAST_LOG_DAY:
+                self.add_error(
+                    name,
+                    forms.ValidationError(
+                        _("Choose a day from %(first)s to %(last)s."),
+                        code="out_of_range",
+                        params={
+                            "first": FIRST_LOG_DAY.isoformat(),
+                            "last": LAST_LOG_DAY.isoformat(),
+                        },
+                    ),
+                )
+        return cleaned
 
     def filters(self) -> dict:
         if not self.is_valid():

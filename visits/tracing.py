@@ -505,6 +505,8 @@ def contacts_mark(
                     created_by=by,
                     note=contact_note(case_iin, mark.place),
                     now=now,
+                    # One entry for the whole marking, written below.
+                    audit=False,
                 )
             except IntegrityError:
                 # Someone marked this contact a moment ago, after the read

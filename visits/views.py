@@ -224,7 +224,8 @@ def isolation_point(request: HttpRequest) -> HttpResponse:
 def _staff_context(request: HttpRequest, venue: Venue, form: StaffScanForm) -> dict:
     result = None
     visit_id = request.GET.get("visit", "")
-    if visit_id.isdigit():
+    # ASCII digits only, and few enough for a bigint: "²" is a digit to str.isdigit.
+    if visit_id.isascii() and visit_id.isdigit() and len(visit_id) < 19:
         # Any visit at this venue: staff confirm exits and re-scans of
         # people who checked themselves in, too.
         visit = Visit.objects.select_related("user").filter(pk=int(visit_id), venue=venue).first()

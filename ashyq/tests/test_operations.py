@@ -18,6 +18,8 @@ PRODUCTION_ENV = {
     "SITE_URL": "https://ashyq.example",
     "SMS_BACKEND": "http",
     "SMS_HTTP_URL": "https://sms.example/send",
+    "IDENTITY_CHECK_BACKEND": "accounts.identity.StateRegistry",
+    "IDENTITY_REGISTRY_URL": "https://registry.example/check",
 }
 
 
@@ -70,6 +72,53 @@ def test_production_refuses_to_start_without(missing, message, tmp_path):
 
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def identity_env(tmp_path, **changes: str) -> dict[str, str]:
+    env = {**PRODUCTION_ENV, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", **changes}
+    return {name: value for name, value in env.items() if value}
+
+
+def test_production_refuses_first_claim_wins_unless_chosen(tmp_path):
+    env = identity_env(tmp_path, IDENTITY_CHECK_BACKEND="", IDENTITY_REGISTRY_URL="")
+
+    result = manage("check", "--deploy", env=env)
+
+    assert result.returncode != 0
+    assert "accounts.E001" in result.stderr
+    assert "ALLOW_UNVERIFIED_IIN_CLAIMS=1" in result.stderr
+
+
+def test_the_web_process_refuses_to_start_on_first_claim_wins(tmp_path):
+    env = identity_env(tmp_path, IDENTITY_CHECK_BACKEND="", IDENTITY_REGISTRY_URL="")
+
+    result = manage("shell", "-c", "import ashyq.wsgi", env=env)
+
+    assert result.returncode != 0
+    assert "accounts.E001" in result.stderr
+
+
+def test_first_claim_wins_chosen_on_purpose_starts_with_a_warning(tmp_path):
+    env = identity_env(
+        tmp_path,
+        IDENTITY_CHECK_BACKEND="accounts.identity.FirstClaimWins",
+        IDENTITY_REGISTRY_URL="",
+        ALLOW_UNVERIFIED_IIN_CLAIMS="1",
+    )
+
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "IINs are claimed without proof" in result.stderr
+
+
+def test_the_state_registry_needs_its_url(tmp_path):
+    env = identity_env(tmp_path, IDENTITY_REGISTRY_URL="")
+
+    result = manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "accounts.E002" in result.stderr
 
 
 def test_every_response_carries_a_request_id(client):
