@@ -45,12 +45,12 @@ fmt: $(VENV)/.dev
 
 ## messages: extract new strings into locale/ and compile the catalogues
 messages: $(VENV)/.dev
-	$(BIN)/python manage.py makemessages -l kk -l ru --no-location --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=var
+	$(BIN)/python manage.py makemessages -l kk -l ru --no-location --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=var --ignore=node_modules
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 ## check-messages: fails when a string in the code has no kk or ru translation
 check-messages: $(VENV)/.dev
-	$(BIN)/python manage.py makemessages -l kk -l ru --no-location --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=var
+	$(BIN)/python manage.py makemessages -l kk -l ru --no-location --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=var --ignore=node_modules
 	$(BIN)/pytest -q ashyq/tests/test_translations.py
 
 ## bench: seed PostgreSQL and measure the check-in paths against the floor (BENCH_SIZE=quick|default)

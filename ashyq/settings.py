@@ -284,7 +284,12 @@ LANGUAGES = [
 ]
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our catalogue first; then, under it, our Kazakh for Django's own strings
+# (admin, auth, forms), which Django's kk catalogue lacks or gets wrong. Both
+# win over the catalogues Django and allauth ship.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "upstream"]
+# Kazakh date formats (Django has none) and Russian with a 24-hour clock.
+FORMAT_MODULE_PATH = ["ashyq.formats"]
 MODELTRANSLATION_DEFAULT_LANGUAGE = "kk"
 MODELTRANSLATION_LANGUAGES = ("kk", "ru", "en")
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("ru", "kk", "en")

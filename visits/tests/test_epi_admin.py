@@ -432,7 +432,7 @@ def test_mark_selected_contacts_gives_yellow_status_and_one_sms(
     )
     assert {r.note for r in records} == {f"contact of case ********{scene.case[-4:]} at Магнум"}
     assert [(sms.to, sms.text) for sms in sms_outbox] == [
-        ("+77011110001", "Ashyq: сіздің мәртебеңіз енді сары, 04.10.2021 11:00 дейін.")
+        ("+77011110001", "Ashyq: сіздің мәртебеңіз енді сары (мерзімі: 04.10.2021 11:00).")
     ]
     assert [m.message for m in get_messages(response.wsgi_request)] == [
         "2 people marked as contacts: yellow status for 14 days."

@@ -418,7 +418,7 @@ def test_contacts_mark_creates_yellow_records_for_14_days_from_the_last_contact(
         ),
     ]
     assert sorted((sms.to, sms.text) for sms in sms_outbox) == [
-        ("+77011110001", "Ashyq: сіздің мәртебеңіз енді сары, 04.10.2021 10:40 дейін."),
+        ("+77011110001", "Ashyq: сіздің мәртебеңіз енді сары (мерзімі: 04.10.2021 10:40)."),
         ("+77011110002", "Ashyq: ваш статус теперь жёлтый, до 04.10.2021 11:30."),
     ]
 
