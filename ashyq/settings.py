@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Widget templates, for FORM_RENDERER below.
+    "django.forms",
     "allauth",
     "allauth.account",
     "phonenumber_field",
@@ -111,6 +113,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Forms render through the project's templates, so that templates/ can give
+# the admin's date and time boxes real labels (admin/widgets/).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 DATABASES = {
     "default": dj_database_url.parse(

@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.identifiers import IIN_MESSAGES, IdentifierError, validate_iin
 from accounts.models import User
+from statuses import notes
 from statuses.models import LabImport, LabResult, StatusRecord
 from statuses.rules import Derived, Source
 from statuses.selectors import statuses_at
@@ -678,17 +679,17 @@ def _import_rows(
         done += len(batch)
         _progress(lab_import.pk, done, steps, "importing")
 
-    with translation.override(getattr(by, "language", None)):
-        note = str(
-            _("Lab import %(id)s: %(file)s") % {"id": lab_import.pk, "file": lab_import.file_name}
-        )
+    note = {
+        "note_code": notes.LAB_IMPORT,
+        "note_params": {"id": lab_import.pk, "file": lab_import.file_name},
+    }
     created = 0
     records_created = 0
     pending: list[StatusRecord] = []
     results = LabResult.objects.filter(lab_import=lab_import).order_by("pk")
     for result in results.iterator(chunk_size=INSERT_BATCH):
         created += 1
-        pending.extend(records_for_lab_result(result, created_by=by, note=note))
+        pending.extend(records_for_lab_result(result, created_by=by, **note))
         if len(pending) >= INSERT_BATCH:
             records_created += _insert_records(pending)
             _progress(lab_import.pk, len(new) + created, steps, "importing")

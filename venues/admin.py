@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -6,16 +7,32 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
 
+from accounts.admin import LanguageTaggedFieldsMixin
 from venues.models import Category, Invitation, Organisation, Region, StaffMembership, Venue
 
 
+def labelled_changelist_form(form_class: type[forms.ModelForm]) -> type[forms.ModelForm]:
+    """A list_editable form whose fields are labelled by the row: Django's are not."""
+
+    class Labelled(form_class):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            for field in self.fields.values():
+                field.widget.attrs["aria-label"] = f"{field.label}: {self.instance}"
+
+    return Labelled
+
+
 @admin.register(Region)
-class RegionAdmin(TranslationAdmin):
+class RegionAdmin(LanguageTaggedFieldsMixin, TranslationAdmin):
     list_display = ["name", "zone", "zone_changed_at"]
     list_editable = ["zone"]
     list_filter = ["zone"]
     search_fields = ["name_kk", "name_ru", "name_en", "code"]
     readonly_fields = ["zone_changed_at"]
+
+    def get_changelist_form(self, request: HttpRequest, **kwargs):
+        return labelled_changelist_form(super().get_changelist_form(request, **kwargs))
 
     def save_model(self, request: HttpRequest, obj: Region, form, change: bool) -> None:
         if "zone" in form.changed_data:
@@ -24,10 +41,13 @@ class RegionAdmin(TranslationAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(TranslationAdmin):
+class CategoryAdmin(LanguageTaggedFieldsMixin, TranslationAdmin):
     list_display = ["name", "essential", "pcr_required_default", "ordering"]
     list_editable = ["essential", "pcr_required_default", "ordering"]
     search_fields = ["name_kk", "name_ru", "name_en", "code"]
+
+    def get_changelist_form(self, request: HttpRequest, **kwargs):
+        return labelled_changelist_form(super().get_changelist_form(request, **kwargs))
 
 
 class VenueInline(admin.TabularInline):
@@ -54,7 +74,7 @@ class StaffInline(admin.TabularInline):
 
 
 @admin.register(Venue)
-class VenueAdmin(TranslationAdmin):
+class VenueAdmin(LanguageTaggedFieldsMixin, TranslationAdmin):
     list_display = [
         "name",
         "organisation",

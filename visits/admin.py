@@ -235,7 +235,7 @@ class VisitAdmin(ReadOnlyAdmin):
         "recorded_by",
         "status",
         "admitted",
-        "denial_code",
+        "denial",
         "test_mode",
         "checked_in_at",
         "checked_out_at",
@@ -250,6 +250,15 @@ class VisitAdmin(ReadOnlyAdmin):
     @admin.display(description=_("decision"))
     def decision(self, visit: Visit) -> str:
         return _decision(visit)
+
+    @admin.display(description=_("reason for denial"))
+    def denial(self, visit: Visit) -> str:
+        # Stored as a code; shown as the sentence staff and visitor saw.
+        return (
+            str(DENIAL_LABELS.get(visit.denial_code, visit.denial_code))
+            if visit.denial_code
+            else ""
+        )
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Visit], search_term: str

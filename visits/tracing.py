@@ -37,6 +37,7 @@ from modeltranslation.utils import get_language, resolution_order
 from accounts.audit import audit_record
 from accounts.identifiers import mask_iin, validate_iin
 from accounts.models import AuditEntry, User
+from statuses import notes
 from statuses.models import StatusRecord
 from statuses.rules import Source, Status
 from statuses.services import record_add
@@ -456,10 +457,12 @@ class ContactToMark(NamedTuple):
     place: str = ""
 
 
-def contact_note(case_iin: str, place: str = "") -> str:
-    # For epidemiologists reading the history, not for the person: kept plain.
-    note = f"contact of case {mask_iin(case_iin)}"
-    return f"{note} at {place}" if place else note
+def contact_note(case_iin: str, place: str = "") -> dict[str, Any]:
+    """The record's reason as a code and parameters, read in each reader's language."""
+    params = {"case": mask_iin(case_iin)}
+    if place:
+        params["place"] = place
+    return {"note_code": notes.CONTACT, "note_params": params}
 
 
 def contacts_mark(
@@ -503,7 +506,7 @@ def contacts_mark(
                     valid_from=mark.last_contact_end,
                     valid_until=mark.last_contact_end + duration,
                     created_by=by,
-                    note=contact_note(case_iin, mark.place),
+                    **contact_note(case_iin, mark.place),
                     now=now,
                 )
             except IntegrityError:

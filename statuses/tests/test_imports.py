@@ -498,9 +498,11 @@ def test_lab_import_commit_creates_results_and_records(now, uploader):
         ),
         (IIN_B, "green", "pcr_negative", negative, negative + datetime.timedelta(days=7), "S-2"),
     ]
-    assert {(r.created_by, r.note) for r in records} == {
-        (uploader, f"Lab import {lab_import.pk}: results.csv")
-    }
+    with translation.override("en"):
+        assert {(r.created_by, r.reason) for r in records} == {
+            (uploader, f"Lab import {lab_import.pk}: results.csv")
+        }
+    assert {(r.note_code, r.note) for r in records} == {("lab_import", "")}
     assert set(LabResult.objects.values_list("lab_import", flat=True)) == {lab_import.pk}
     assert cache.get(f"lab-import-progress:{lab_import.pk}") == {
         "done": 6,

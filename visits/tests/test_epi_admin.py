@@ -13,6 +13,7 @@ from django.contrib.messages import get_messages
 from django.core import signing
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import urlencode
 
 from accounts.models import AuditEntry, User
@@ -430,7 +431,10 @@ def test_mark_selected_contacts_gives_yellow_status_and_one_sms(
             (scene.no_account, "yellow", "contact", at(11), at(11) + 14 * DAY, epi),
         ]
     )
-    assert {r.note for r in records} == {f"contact of case ********{scene.case[-4:]} at Магнум"}
+    with translation.override("en"):
+        assert {r.reason for r in records} == {
+            f"contact of case ********{scene.case[-4:]} at Магнум"
+        }
     assert [(sms.to, sms.text) for sms in sms_outbox] == [
         ("+77011110001", "Ashyq: сіздің мәртебеңіз енді сары (мерзімі: 04.10.2021 11:00).")
     ]
