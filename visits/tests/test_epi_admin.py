@@ -824,3 +824,28 @@ def test_isolation_point_refuses_a_malformed_iin(client, epi):
     }
     assert IsolationPoint.objects.count() == 0
     assert AuditEntry.objects.count() == 0
+
+
+@pytest.mark.parametrize(("before", "after"), [("kk", "ru"), ("ru", "en"), ("en", "kk")])
+def test_admin_header_switches_the_language(client, before, after):
+    epi = User.objects.create_user("+77010009999", is_staff=True, language=before)
+    epi.groups.add(Group.objects.get(name="epidemiologist"))
+    client.force_login(epi)
+    client.cookies["django_language"] = before
+    page = reverse("admin:statuses_statusrecord_changelist")
+
+    html = client.get(page).content.decode()
+    # The header carries the portal's switch: all three languages, the
+    # current one marked and disabled, back to this page afterwards.
+    assert f'<input type="hidden" name="next" value="{page}">' in html
+    for code in ("kk", "ru", "en"):
+        assert f'name="language" value="{code}" lang="{code}"' in html
+    assert f'value="{before}" lang="{before}" aria-current="true" disabled' in html
+
+    response = client.post(reverse("language"), {"language": after, "next": page})
+
+    assert response.status_code == 302
+    assert response["Location"] == page
+    epi.refresh_from_db()
+    assert epi.language == after
+    assert client.get(page).content.decode().count(f'<html lang="{after}"') == 1
