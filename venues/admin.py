@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
+from django.db.models import Case, QuerySet, When
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +9,7 @@ from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
 
 from accounts.admin import LanguageTaggedFieldsMixin
+from accounts.collation import collation_key, sorted_by_name
 from venues.models import Category, Invitation, Organisation, Region, StaffMembership, Venue
 
 
@@ -23,6 +25,28 @@ def labelled_changelist_form(form_class: type[forms.ModelForm]) -> type[forms.Mo
     return Labelled
 
 
+class AlphabeticalRelatedFilter(admin.RelatedFieldListFilter):
+    """A filter by region or category listed in the alphabet of the page's language."""
+
+    def field_choices(self, field, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        choices = super().field_choices(field, request, model_admin)
+        return sorted(choices, key=lambda choice: collation_key(str(choice[1])))
+
+
+class AlphabeticalChangeList(ChangeList):
+    """Rows in the alphabet of the language unless a column is chosen to sort by."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        if ORDER_VAR not in self.params:
+            # Still a queryset: list_editable builds its formset from it.
+            rows = sorted_by_name(self.result_list)
+            order = Case(*(When(pk=row.pk, then=place) for place, row in enumerate(rows)))
+            self.result_list = self.model._default_manager.filter(
+                pk__in=[row.pk for row in rows]
+            ).order_by(order)
+
+
 @admin.register(Region)
 class RegionAdmin(LanguageTaggedFieldsMixin, TranslationAdmin):
     list_display = ["name", "zone", "zone_changed_at"]
@@ -30,6 +54,9 @@ class RegionAdmin(LanguageTaggedFieldsMixin, TranslationAdmin):
     list_filter = ["zone"]
     search_fields = ["name_kk", "name_ru", "name_en", "code"]
     readonly_fields = ["zone_changed_at"]
+
+    def get_changelist(self, request: HttpRequest, **kwargs):
+        return AlphabeticalChangeList
 
     def get_changelist_form(self, request: HttpRequest, **kwargs):
         return labelled_changelist_form(super().get_changelist_form(request, **kwargs))
@@ -85,7 +112,13 @@ class VenueAdmin(LanguageTaggedFieldsMixin, TranslationAdmin):
         "suspended",
         "test_mode_until",
     ]
-    list_filter = ["suspended", "pcr_required", "category", "region", "kiosk_only"]
+    list_filter = [
+        "suspended",
+        "pcr_required",
+        ("category", AlphabeticalRelatedFilter),
+        ("region", AlphabeticalRelatedFilter),
+        "kiosk_only",
+    ]
     search_fields = ["name_kk", "name_ru", "name_en", "code", "organisation__bin", "address"]
     list_select_related = ["organisation", "category", "region"]
     raw_id_fields = ["organisation"]

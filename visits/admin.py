@@ -35,6 +35,7 @@ from accounts.models import AuditEntry, User
 from accounts.phones import PhoneError, parse_phone
 from statuses.models import StatusChoices
 from statuses.selectors import current_status, statuses_at
+from venues.admin import AlphabeticalRelatedFilter
 from venues.models import Venue
 from visits.epidemiology import (
     REPORT_DAYS,
@@ -218,8 +219,8 @@ class VisitAdmin(ReadOnlyAdmin):
         "checkout_method",
         "test_mode",
         ("checked_in_at", admin.DateFieldListFilter),
-        "venue__region",
-        "venue__category",
+        ("venue__region", AlphabeticalRelatedFilter),
+        ("venue__category", AlphabeticalRelatedFilter),
     )
     # Matched in get_search_results, where each kind of term gets its index.
     search_fields = ("=iin",)
