@@ -4,10 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Poster QR codes and invitation SMS point at the port the portal runs on.
+SITE_URL ?= http://$(HOST):$(PORT)
 
 BENCH_SIZE ?= default
 
-.PHONY: run test lint fmt messages check-messages bench clean
+.PHONY: help run worker jobs test lint fmt messages check-messages bench clean
+
+## help: list the targets
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,12 +27,23 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
-## run: the portal on SQLite with eager Celery and SMS codes on the console and in var/sms.jsonl
+## run: the portal on SQLite with eager Celery and SMS codes on the console and in var/sms.jsonl (HOST=, PORT=)
 run: $(VENV)/.runtime
 	mkdir -p var
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py demo_data
-	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DEBUG=1 SITE_URL=$(SITE_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## worker: a Celery worker with beat (the periodic jobs) on the Redis in REDIS_URL
+worker: $(VENV)/.runtime
+	@test -n "$(REDIS_URL)" || { echo "make worker needs REDIS_URL (e.g. REDIS_URL=redis://127.0.0.1:6379/0); without Redis, use make jobs"; exit 2; }
+	mkdir -p var
+	DEBUG=1 $(BIN)/celery -A ashyq worker --beat --schedule var/celerybeat-schedule -l info
+
+## jobs: run each periodic job once, in-process (check-out, status SMS, expiry warnings, retention)
+jobs: $(VENV)/.runtime
+	mkdir -p var
+	DEBUG=1 $(BIN)/python manage.py periodic_jobs
 
 ## test: the test suite (SQLite unless DATABASE_URL is set; the Celery worker test needs REDIS_URL)
 test: $(VENV)/.dev
@@ -34,11 +51,13 @@ test: $(VENV)/.dev
 
 ## lint: ruff, migrations and translations, as CI checks them
 lint: $(VENV)/.dev
+	mkdir -p var
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(MAKE) check-messages
 
+## fmt: format the code and fix what ruff can
 fmt: $(VENV)/.dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
@@ -57,5 +76,6 @@ check-messages: $(VENV)/.dev
 bench: $(VENV)/.runtime
 	$(BIN)/python -m bench.run --size $(BENCH_SIZE) $(BENCH_ARGS)
 
+## clean: remove the virtualenv, the local database and caches
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache
