@@ -8,6 +8,7 @@ their own language. A note typed by a person is kept as typed.
 
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 CONTACT = "contact"
@@ -22,10 +23,20 @@ TEXTS = {
 }
 
 
+def in_language(value: Any) -> Any:
+    """A parameter given in several languages ({"kk": …, "ru": …}) in the active one."""
+    if not isinstance(value, dict):
+        return value
+    active = (get_language() or "").split("-")[0]
+    return value.get(active) or next((text for text in value.values() if text), "")
+
+
 def note_text(code: str, params: dict[str, Any], typed: str = "") -> str:
     """The reason in the active language; a typed note (no code) as it was typed."""
     if not code:
         return typed
+    # Names (a venue's) are stored in every language and read in the reader's.
+    params = {key: in_language(value) for key, value in params.items()}
     if code == CONTACT and params.get("place"):
         code = f"{CONTACT}_at"
     template = TEXTS.get(code)

@@ -23,7 +23,7 @@ from tests.sample import Sample, build_sample, new_iin
 from tests.test_language_crawl import Reader, browser
 from venues.models import Category, Region
 from visits.models import IsolationPoint
-from visits.tracing import ContactToMark, contacts_mark
+from visits.tracing import ContactToMark, contacts_mark, places
 
 pytestmark = pytest.mark.django_db
 
@@ -152,7 +152,7 @@ def admin_sample() -> tuple[Sample, User]:
     end = last.checked_in_at if last else sample.visits[-1].checked_in_at
     contacts_mark(
         case_iin=red.iin,
-        contacts=[ContactToMark(blue.iin, end, sample.grocery.name)],
+        contacts=[ContactToMark(blue.iin, end, places([sample.grocery.pk]))],
         by=epi,
     )
     IsolationPoint.objects.create(

@@ -58,6 +58,7 @@ from visits.tracing import (
     contacts_find,
     contacts_mark,
     contacts_trace,
+    places,
     whole_minutes,
 )
 
@@ -459,7 +460,11 @@ class VisitAdmin(ReadOnlyAdmin):
         created = contacts_mark(
             case_iin=form.cleaned_data["iin"],
             contacts=[
-                ContactToMark(contact.iin, contact.last_contact_end, ", ".join(contact.venue_names))
+                ContactToMark(
+                    contact.iin,
+                    contact.last_contact_end,
+                    places(item.venue_id for item in contact.overlaps),
+                )
                 for contact in contacts
             ],
             by=request.user,

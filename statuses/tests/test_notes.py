@@ -68,3 +68,25 @@ def test_note_text_in_the_readers_language(language, code, params, expected):
 )
 def test_the_migration_reads_the_old_english_reasons(note, coded):
     assert migration.note_to_code(note) == coded
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("kk", "науқаспен байланыс (ЖСН ********1234), орны: Жарық дүкені"),
+        ("ru", "контакт с заболевшим (ИИН ********1234), место: Магазин «Жарык»"),
+        ("en", "contact of case ********1234 at Zharyq Store"),
+    ],
+)
+def test_a_place_stored_in_every_language_is_read_in_the_readers(language, expected):
+    place = {"kk": "Жарық дүкені", "ru": "Магазин «Жарык»", "en": "Zharyq Store"}
+    with translation.override(language):
+        assert note_text(CONTACT, {"case": "********1234", "place": place}) == expected
+
+
+def test_a_place_missing_in_the_readers_language_falls_back_to_another():
+    place = {"kk": "Жарық дүкені", "ru": "", "en": ""}
+    with translation.override("ru"):
+        assert note_text(CONTACT, {"case": "********1234", "place": place}).endswith(
+            "место: Жарық дүкені"
+        )

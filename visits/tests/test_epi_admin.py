@@ -435,6 +435,8 @@ def test_mark_selected_contacts_gives_yellow_status_and_one_sms(
         assert {r.reason for r in records} == {
             f"contact of case ********{scene.case[-4:]} at Магнум"
         }
+    # The place is kept in every language, for readers of each.
+    assert {tuple(sorted(r.note_params["place"])) for r in records} == {("en", "kk", "ru")}
     assert [(sms.to, sms.text) for sms in sms_outbox] == [
         ("+77011110001", "Ashyq: сіздің мәртебеңіз енді сары (мерзімі: 04.10.2021 11:00).")
     ]
