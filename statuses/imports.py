@@ -62,20 +62,25 @@ COLUMNS = ("iin", "sample_id", "taken_at", "result", "lab")
 
 # Header names as labs write them, after lower-casing, "_" → " " and
 # collapsing spaces. Russian because most lab software in Kazakhstan is
-# Russian-language; ЖСН is the Kazakh name of the IIN.
+# Russian-language; Kazakh too (ЖСН is the Kazakh name of the IIN), the
+# words the Kazakh upload page names.
 COLUMN_ALIASES = {
     "iin": "iin",
     "иин": "iin",
     "жсн": "iin",
     "sample id": "sample_id",
     "номер пробы": "sample_id",
+    "сынама нөмірі": "sample_id",
     "taken at": "taken_at",
     "sample taken at": "taken_at",
     "дата забора": "taken_at",
+    "сынама алынған уақыт": "taken_at",
     "result": "result",
     "результат": "result",
+    "нәтиже": "result",
     "lab": "lab",
     "лаборатория": "lab",
+    "зертхана": "lab",
 }
 EXPECTED_COLUMNS = (
     "iin (ИИН), sample_id (номер пробы), taken_at (дата забора), "
@@ -88,14 +93,18 @@ EXPECTED_COLUMNS = (
 RESULTS = {
     "positive": Source.PCR_POSITIVE,
     "положительный": Source.PCR_POSITIVE,
+    "оң": Source.PCR_POSITIVE,
     "+": Source.PCR_POSITIVE,
     "negative": Source.PCR_NEGATIVE,
     "отрицательный": Source.PCR_NEGATIVE,
+    "теріс": Source.PCR_NEGATIVE,
     "-": Source.PCR_NEGATIVE,
     "vaccinated": Source.VACCINATION,
     "вакцинирован": Source.VACCINATION,
+    "вакцинацияланған": Source.VACCINATION,
     "recovered": Source.RECOVERY,
     "переболел": Source.RECOVERY,
+    "ауырып жазылған": Source.RECOVERY,
     Source.PCR_POSITIVE.value: Source.PCR_POSITIVE,
     Source.PCR_NEGATIVE.value: Source.PCR_NEGATIVE,
     Source.VACCINATION.value: Source.VACCINATION,

@@ -686,3 +686,23 @@ def test_a_100_000_row_import_runs_through_the_tasks(
     assert (lab_import.accepted_rows, lab_import.created_rows) == (100_000, 100_000)
     assert LabResult.objects.count() == 100_000
     assert StatusRecord.objects.count() == 110_000
+
+
+@pytest.mark.parametrize(
+    ("result", "source"),
+    [
+        ("оң", "pcr_positive"),
+        ("теріс", "pcr_negative"),
+        ("Вакцинацияланған", "vaccination"),
+        ("ауырып жазылған", "recovery"),
+    ],
+)
+def test_parse_lab_csv_reads_a_kazakh_file(result, source):
+    parsed = parse(
+        f"{IIN_A},С-1,14.09.2021 10:30,{result},Олимп",
+        header="ЖСН,сынама нөмірі,сынама алынған уақыт,нәтиже,зертхана\n",
+    )
+
+    assert parsed.error is None
+    assert parsed.rejected == []
+    assert [(row.iin, row.source) for row in parsed.rows] == [(IIN_A, source)]
