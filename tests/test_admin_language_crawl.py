@@ -22,7 +22,7 @@ from statuses.tests.factories import epidemiologist
 from tests.sample import Sample, build_sample, new_iin
 from tests.test_language_crawl import Reader, browser
 from venues.models import Category, Region
-from visits.models import IsolationPoint
+from visits.models import IsolationPoint, Visit
 from visits.tracing import ContactToMark, contacts_mark, places
 
 pytestmark = pytest.mark.django_db
@@ -148,8 +148,7 @@ def admin_sample() -> tuple[Sample, User]:
     # an isolation place set by them, a checked lab import and one with errors.
     blue = sample.citizens["blue"]
     red = sample.citizens["red"]
-    last = red.visits.order_by("-checked_in_at").first() if hasattr(red, "visits") else None
-    end = last.checked_in_at if last else sample.visits[-1].checked_in_at
+    end = Visit.objects.filter(iin=red.iin).latest("checked_in_at").checked_in_at
     contacts_mark(
         case_iin=red.iin,
         contacts=[ContactToMark(blue.iin, end, places([sample.grocery.pk]))],
