@@ -4,10 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Poster QR codes and invitation SMS point at the port the portal runs on.
+SITE_URL ?= http://$(HOST):$(PORT)
 
 BENCH_SIZE ?= default
 
-.PHONY: run test lint fmt messages check-messages bench vendor clean
+.PHONY: help run worker jobs test lint fmt messages check-messages bench vendor clean
+
+## help: list the targets
+help:
+	@sed -n 's/^## //p' $(MAKEFILE_LIST)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,12 +27,23 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
-## run: the portal on SQLite with eager Celery and SMS codes on the console and in var/sms.jsonl
+## run: the portal on SQLite with eager Celery and SMS codes on the console and in var/sms.jsonl (HOST=, PORT=)
 run: $(VENV)/.runtime
 	mkdir -p var
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py demo_data
-	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DEBUG=1 SITE_URL=$(SITE_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## worker: a Celery worker with beat (the periodic jobs) on the Redis in REDIS_URL
+worker: $(VENV)/.runtime
+	@test -n "$(REDIS_URL)" || { echo "make worker needs REDIS_URL (e.g. REDIS_URL=redis://127.0.0.1:6379/0); without Redis, use make jobs"; exit 2; }
+	mkdir -p var
+	DEBUG=1 $(BIN)/celery -A ashyq worker --beat --schedule var/celerybeat-schedule -l info
+
+## jobs: run each periodic job once, in-process (check-out, status SMS, expiry warnings, retention)
+jobs: $(VENV)/.runtime
+	mkdir -p var
+	DEBUG=1 $(BIN)/python manage.py periodic_jobs
 
 ## test: the test suite (SQLite unless DATABASE_URL is set; the Celery worker test needs REDIS_URL)
 test: $(VENV)/.dev
@@ -34,23 +51,25 @@ test: $(VENV)/.dev
 
 ## lint: ruff, migrations and translations, as CI checks them
 lint: $(VENV)/.dev
+	mkdir -p var
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(MAKE) check-messages
 
+## fmt: format the code and fix what ruff can
 fmt: $(VENV)/.dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 ## messages: extract new strings into locale/ and compile the catalogues
 messages: $(VENV)/.dev
-	$(BIN)/python manage.py makemessages -l kk -l ru --no-location --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=var
+	$(BIN)/python manage.py makemessages -l kk -l ru --no-location --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=var --ignore=node_modules
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 ## check-messages: fails when a string in the code has no kk or ru translation
 check-messages: $(VENV)/.dev
-	$(BIN)/python manage.py makemessages -l kk -l ru --no-location --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=var
+	$(BIN)/python manage.py makemessages -l kk -l ru --no-location --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=var --ignore=node_modules
 	$(BIN)/pytest -q ashyq/tests/test_translations.py
 
 ## bench: seed PostgreSQL and measure the check-in paths against the floor (BENCH_SIZE=quick|default)
@@ -62,5 +81,6 @@ vendor:
 	npm ci --prefix frontend --no-audit --no-fund
 	frontend/vendor.sh
 
+## clean: remove the virtualenv, the local database and caches
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

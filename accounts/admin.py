@@ -1,11 +1,15 @@
 from typing import Any
 
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit_record
@@ -25,6 +29,66 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# Group names are data made by migrations, in English; shown translated.
+GROUP_LABELS = {"epidemiologist": _("epidemiologists")}
+
+
+def group_label(group: Group) -> str:
+    return str(GROUP_LABELS.get(group.name, group.name))
+
+
+class GroupFilter(admin.SimpleListFilter):
+    title = _("groups")
+    parameter_name = "groups__id__exact"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [(str(group.pk), group_label(group)) for group in Group.objects.order_by("name")]
+
+    def queryset(self, request: HttpRequest, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(groups__id=self.value())
+        return queryset
+
+
+DETAIL_LABELS = {
+    "page": _("page"),
+    "found_by": _("found by"),
+    "days": _("days back"),
+    "minutes": _("minimum overlap, minutes"),
+    "contacts": _("contacts"),
+    "created": _("records created"),
+    "rows": _("rows"),
+    "export": _("export"),
+    "filters": _("filters"),
+    "iins": _("IINs"),
+    "address": _("address"),
+}
+DETAIL_VALUES = {
+    "visit list": _("visit list"),
+    "visit": _("visit"),
+    "phone": _("phone number"),
+    "iin": _("IIN"),
+    "tracing": _("contact tracing"),
+    "venue visits": _("visits of a venue"),
+}
+
+
+class LanguageTaggedFieldsMixin:
+    """Each language's box of a translated field says its language (`lang`).
+
+    The English name of a venue is English on purpose: marked so, a screen
+    reader pronounces it as English, and the page stays Kazakh around it.
+    """
+
+    def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs: Any):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        # modeltranslation's per-language fields know their language.
+        language = getattr(db_field, "language", None)
+        if field is not None and language:
+            field.widget.attrs["lang"] = language
+        return field
 
 
 @admin.register(User)
@@ -111,13 +175,64 @@ class UserAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/accounts/user/move_iin.html", context)
 
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list:
+        if self.has_change_permission(request, obj):
+            return self.fieldsets
+        # Read-only, the groups are listed by name: with their translated one.
+        return [
+            (title, {"fields": ["groups_shown" if f == "groups" else f for f in box["fields"]]})
+            for title, box in self.fieldsets
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list:
+        return [*self.readonly_fields, "groups_shown"]
+
+    @admin.display(description=_("groups"))
+    def groups_shown(self, user: User) -> str:
+        return ", ".join(group_label(group) for group in user.groups.all())
+
+    def get_list_filter(self, request: HttpRequest) -> list:
+        return [GroupFilter if name == "groups" else name for name in self.list_filter]
+
+    def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs: Any):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name == "groups" and field is not None:
+            field.label_from_instance = group_label
+        return field
+
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
     """Read-only: the log is evidence, not a working document."""
 
-    list_display = ["created_at", "actor", "action", "iin", "object_type", "object_id", "ip"]
+    list_display = ["created_at", "actor", "action", "iin", "object_shown", "object_id", "ip"]
     list_filter = ["action", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["iin", "actor__phone", "actor__full_name", "object_id"]
     date_hierarchy = "created_at"
     list_select_related = ["actor"]
+
+    readonly_fields = ["object_shown", "detail_shown"]
+    exclude = ["object_type", "detail"]
+
+    @admin.display(description=_("details"))
+    def detail_shown(self, entry: AuditEntry) -> str:
+        # Keys and a few values are internal English words; shown translated,
+        # anything unknown as it was written.
+        rows = [
+            (
+                str(DETAIL_LABELS.get(key, key)),
+                str(DETAIL_VALUES.get(value, value)) if isinstance(value, str) else value,
+            )
+            for key, value in (entry.detail or {}).items()
+        ]
+        return format_html_join(mark_safe("<br>"), "{}: {}", rows)
+
+    @admin.display(description=_("object type"), ordering="object_type")
+    def object_shown(self, entry: AuditEntry) -> str:
+        # Stored as the model's label ("accounts.user"); shown by its name.
+        if not entry.object_type:
+            return ""
+        try:
+            return str(apps.get_model(entry.object_type)._meta.verbose_name)
+        except (LookupError, ValueError):
+            return entry.object_type

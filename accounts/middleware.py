@@ -7,7 +7,16 @@ from django.urls import reverse
 from django.utils import translation
 
 # Paths that machines, staff tools or the choice page itself use: no detour.
-EXEMPT_PREFIXES = ("/language/", "/healthz", "/static/", "/admin/", "/favicon.ico", "/robots.txt")
+EXEMPT_PREFIXES = (
+    "/language/",
+    "/healthz",
+    "/static/",
+    "/admin/",
+    "/favicon.ico",
+    "/robots.txt",
+    # Fetched by the browser without cookies, never by a person.
+    "/manifest.webmanifest",
+)
 
 
 class LanguageChoiceMiddleware:

@@ -116,4 +116,4 @@ class AuditEntry(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_id} {self.action}"
+        return f"{self.created_at:%Y-%m-%d %H:%M} · {self.get_action_display()}"

@@ -68,10 +68,26 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+def utc_time(created: float) -> str:
+    """A log time as the SMS file writes its `sent_at`: UTC, ISO 8601, with the offset."""
+    return datetime.fromtimestamp(created, UTC).isoformat()
+
+
+class PlainFormatter(logging.Formatter):
+    """Readable lines for a local run, timed like the JSON lines and var/sms.jsonl.
+
+    The default `asctime` is local time without an offset, so a code in the
+    SMS file and the log line that sent it seemed hours apart.
+    """
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return utc_time(record.created)
+
+
 class JSONFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "time": utc_time(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),

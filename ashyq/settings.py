@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Widget templates, for FORM_RENDERER below.
+    "django.forms",
     "allauth",
     "allauth.account",
     "phonenumber_field",
@@ -114,6 +116,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Forms render through the project's templates, so that templates/ can give
+# the admin's date and time boxes real labels (admin/widgets/).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 DATABASES = {
     "default": dj_database_url.parse(
@@ -310,7 +316,12 @@ LANGUAGES = [
 ]
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 LANGUAGE_COOKIE_SAMESITE = "Lax"
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our catalogue first; then, under it, our Kazakh for Django's own strings
+# (admin, auth, forms), which Django's kk catalogue lacks or gets wrong. Both
+# win over the catalogues Django and allauth ship.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "upstream"]
+# Kazakh date formats (Django has none) and Russian with a 24-hour clock.
+FORMAT_MODULE_PATH = ["ashyq.formats"]
 MODELTRANSLATION_DEFAULT_LANGUAGE = "kk"
 MODELTRANSLATION_LANGUAGES = ("kk", "ru", "en")
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("ru", "kk", "en")
@@ -358,7 +369,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "ashyq.logs.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "plain": {
+            "()": "ashyq.logs.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
         "json": {"()": "ashyq.logs.JSONFormatter"},
     },
     "handlers": {

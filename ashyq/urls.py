@@ -22,6 +22,8 @@ urlpatterns = [
     path("", include("venues.urls")),
     path("", include("visits.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
     # One sign-in screen for new and returning numbers: the password login and
     # the separate sign-up page would only tell who is registered.
     path(

@@ -2,8 +2,11 @@ import logging
 
 from django.conf import settings
 from django.db import connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.translation import get_language, gettext
 
 logger = logging.getLogger(__name__)
 
@@ -47,3 +50,34 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 def not_found(request: HttpRequest) -> HttpResponse:
     """A route that a library adds and Ashyq does not offer."""
     raise Http404
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico on every first visit, whatever the page links."""
+    response = HttpResponseRedirect(static("icons/favicon.ico"))
+    # Not permanent: the file's static name changes with its content.
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+def manifest(request: HttpRequest) -> JsonResponse:
+    """The web app manifest: Ashyq on the home screen, opening on the status page."""
+    data = {
+        "name": "Ashyq",
+        "short_name": "Ashyq",
+        "description": gettext("Your health status and check-in at the door."),
+        "lang": get_language(),
+        "start_url": reverse("home"),
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#0b5394",
+        "icons": [
+            {"src": static("icons/ashyq.svg"), "sizes": "any", "type": "image/svg+xml"},
+            {"src": static("icons/ashyq-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": static("icons/ashyq-512.png"), "sizes": "512x512", "type": "image/png"},
+        ],
+    }
+    response = JsonResponse(data, content_type="application/manifest+json")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response

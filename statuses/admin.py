@@ -22,7 +22,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from accounts.admin import ReadOnlyAdmin
+from accounts.admin import LanguageTaggedFieldsMixin, ReadOnlyAdmin
 from accounts.audit import audit_record
 from accounts.models import AuditEntry, User
 from accounts.phones import PhoneError, parse_phone
@@ -73,7 +73,7 @@ DETAIL_FIELDS = (
     "source",
     "valid_from",
     "valid_until",
-    "note",
+    "reason",
     "phone",
     "lab_result",
     "created_by",
@@ -127,7 +127,11 @@ class StatusRecordAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("reason"))
     def short_note(self, obj: StatusRecord) -> str:
-        return Truncator(obj.note).chars(60)
+        return Truncator(obj.reason).chars(60)
+
+    @admin.display(description=_("reason"))
+    def reason(self, obj: StatusRecord) -> str:
+        return obj.reason
 
     @admin.display(description=_("status now"))
     def status_now(self, obj: StatusRecord) -> str:
@@ -261,7 +265,7 @@ class LabResultAdmin(ReadOnlyAdmin):
 
 
 @admin.register(StatusInfo)
-class StatusInfoAdmin(TranslationAdmin):
+class StatusInfoAdmin(LanguageTaggedFieldsMixin, TranslationAdmin):
     # Four fixed rows, one per colour: their texts change, their number never.
     list_display = ("status", "title")
 
@@ -274,10 +278,24 @@ class StatusInfoAdmin(TranslationAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ("iin", "kind", "event", "created_at")
+    list_display = ("iin", "kind", "event_shown", "created_at")
+    fields = ("iin", "kind", "event_shown", "created_at")
     list_filter = ("kind", ("created_at", admin.DateFieldListFilter))
     search_fields = ("^iin",)
     show_full_result_count = False
+
+    @admin.display(description=_("event"), ordering="event")
+    def event_shown(self, obj: Notification) -> str:
+        # Events are keys ("record:12", "lift:12", "blue:<time>") that make
+        # each SMS unique; shown as words with a link to the record.
+        kind, _sep, key = obj.event.partition(":")
+        if kind in ("record", "lift") and key.isdigit():
+            url = reverse("admin:statuses_statusrecord_change", args=[key])
+            label = _("record added") if kind == "record" else _("record lifted")
+            return format_html('<a href="{}">{} №{}</a>', url, label, key)
+        if kind == "blue":
+            return str(_("no active records"))
+        return obj.event
 
 
 @admin.register(LabImport)

@@ -32,6 +32,7 @@ from accounts.audit import audit_record
 from accounts.identifiers import IIN_MESSAGES, IdentifierError, validate_iin
 from accounts.models import AuditEntry, User
 from accounts.phones import PhoneError, parse_phone
+from statuses import notes
 from statuses.models import LabImport, LabResult, StatusRecord
 from statuses.rules import Derived, Source
 from statuses.selectors import statuses_at
@@ -65,18 +66,22 @@ COLUMNS = ("iin", "sample_id", "taken_at", "result", "lab")
 
 # Header names as labs write them, after lower-casing, "_" → " " and
 # collapsing spaces. Russian because most lab software in Kazakhstan is
-# Russian-language; ЖСН is the Kazakh name of the IIN.
+# Russian-language; Kazakh too (ЖСН is the Kazakh name of the IIN), the
+# words the Kazakh upload page names.
 COLUMN_ALIASES = {
     "iin": "iin",
     "иин": "iin",
     "жсн": "iin",
     "sample id": "sample_id",
     "номер пробы": "sample_id",
+    "сынама нөмірі": "sample_id",
     "taken at": "taken_at",
     "sample taken at": "taken_at",
     "дата забора": "taken_at",
+    "сынама алынған уақыт": "taken_at",
     "result": "result",
     "результат": "result",
+    "нәтиже": "result",
     "lab": "lab",
     "лаборатория": "lab",
     # Optional: the number the person gave the laboratory.
@@ -84,6 +89,7 @@ COLUMN_ALIASES = {
     "phone number": "phone",
     "телефон": "phone",
     "номер телефона": "phone",
+    "зертхана": "lab",
 }
 EXPECTED_COLUMNS = (
     "iin (ИИН), sample_id (номер пробы), taken_at (дата забора), "
@@ -96,14 +102,18 @@ EXPECTED_COLUMNS = (
 RESULTS = {
     "positive": Source.PCR_POSITIVE,
     "положительный": Source.PCR_POSITIVE,
+    "оң": Source.PCR_POSITIVE,
     "+": Source.PCR_POSITIVE,
     "negative": Source.PCR_NEGATIVE,
     "отрицательный": Source.PCR_NEGATIVE,
+    "теріс": Source.PCR_NEGATIVE,
     "-": Source.PCR_NEGATIVE,
     "vaccinated": Source.VACCINATION,
     "вакцинирован": Source.VACCINATION,
+    "вакцинацияланған": Source.VACCINATION,
     "recovered": Source.RECOVERY,
     "переболел": Source.RECOVERY,
+    "ауырып жазылған": Source.RECOVERY,
     Source.PCR_POSITIVE.value: Source.PCR_POSITIVE,
     Source.PCR_NEGATIVE.value: Source.PCR_NEGATIVE,
     Source.VACCINATION.value: Source.VACCINATION,
@@ -706,17 +716,17 @@ def _import_rows(
         done += len(batch)
         _progress(lab_import.pk, done, steps, "importing")
 
-    with translation.override(getattr(by, "language", None)):
-        note = str(
-            _("Lab import %(id)s: %(file)s") % {"id": lab_import.pk, "file": lab_import.file_name}
-        )
+    note = {
+        "note_code": notes.LAB_IMPORT,
+        "note_params": {"id": lab_import.pk, "file": lab_import.file_name},
+    }
     created = 0
     records_created = 0
     pending: list[StatusRecord] = []
     results = LabResult.objects.filter(lab_import=lab_import).order_by("pk")
     for result in results.iterator(chunk_size=INSERT_BATCH):
         created += 1
-        pending.extend(records_for_lab_result(result, created_by=by, note=note))
+        pending.extend(records_for_lab_result(result, created_by=by, **note))
         if len(pending) >= INSERT_BATCH:
             records_created += _insert_records(pending)
             _progress(lab_import.pk, len(new) + created, steps, "importing")

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from statuses.notes import note_text
 from statuses.rules import Source, Status
 
 
@@ -79,6 +80,10 @@ class StatusRecord(models.Model):
     # A number known to belong to this IIN's holder (from the lab or the
     # epidemiologist): a claim of the IIN from another number is refused.
     phone = models.CharField(_("phone number"), max_length=16, blank=True)
+    # A reason the system wrote (statuses.notes): rendered in the reader's
+    # language from these, while `note` keeps what a person typed.
+    note_code = models.CharField(_("reason code"), max_length=30, blank=True)
+    note_params = models.JSONField(_("reason parameters"), default=dict, blank=True)
     lab_result = models.ForeignKey(
         LabResult,
         verbose_name=_("lab result"),
@@ -137,6 +142,11 @@ class StatusRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} · {self.get_source_display()}"
+
+    @property
+    def reason(self) -> str:
+        """Why the record exists, in the active language."""
+        return note_text(self.note_code, self.note_params, self.note)
 
 
 class StatusInfo(models.Model):

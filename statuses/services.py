@@ -1,5 +1,6 @@
 import datetime
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -46,6 +47,8 @@ def record_add(
     valid_until: datetime.datetime | None,
     created_by: User | None,
     note: str = "",
+    note_code: str = "",
+    note_params: dict[str, Any] | None = None,
     lab_result: LabResult | None = None,
     now: datetime.datetime | None = None,
     audit: bool = True,
@@ -71,6 +74,8 @@ def record_add(
             valid_until=valid_until,
             created_by=created_by,
             note=note,
+            note_code=note_code,
+            note_params=note_params or {},
             lab_result=lab_result,
             phone=phone,
         )
@@ -96,7 +101,12 @@ def record_add(
 
 
 def records_for_lab_result(
-    lab_result: LabResult, *, created_by: User | None, note: str = ""
+    lab_result: LabResult,
+    *,
+    created_by: User | None,
+    note: str = "",
+    note_code: str = "",
+    note_params: dict[str, Any] | None = None,
 ) -> list[StatusRecord]:
     """The unsaved records one result creates (a positive PCR makes two)."""
     windows = records_for_result(Source(lab_result.source), lab_result.taken_at, durations())
@@ -115,6 +125,8 @@ def records_for_lab_result(
                 created_by=created_by,
                 note=note,
                 phone=lab_result.phone,
+                note_code=note_code,
+                note_params=note_params or {},
             )
         )
     return records

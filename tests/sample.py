@@ -63,7 +63,7 @@ def give_status(
         valid_from=now - datetime.timedelta(hours=hours_ago),
         valid_until=now + datetime.timedelta(hours=hours_left),
         created_by=None,
-        note="sample",
+        note="Үлгі деректер",
     )
 
 
@@ -171,7 +171,7 @@ def build_sample() -> Sample:
     }
     # A positive test that a second test overruled: lifted, then green.
     mistaken = give_status(citizens["green"].iin, "red", hours_ago=48)
-    record_lift(record=mistaken, by=owner, reason="sample")
+    record_lift(record=mistaken, by=owner, reason="Қате нәтиже")
     give_status(citizens["green"].iin, "green")
     give_status(citizens["yellow"].iin, "yellow")
     give_status(citizens["yellow_nowhere"].iin, "yellow")

@@ -3,6 +3,7 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.collation import collation_key, sorted_by_name
 from accounts.forms import CoordinateField, PhoneField, translate_field_errors
 from accounts.identifiers import IdentifierError, validate_bin_or_iin
 from venues.models import Category, Region, Venue
@@ -119,6 +120,17 @@ class VenueForm(forms.ModelForm):
         self.fields["region"].queryset = Region.objects.all()
         self.fields["category"].empty_label = _("Choose…")
         self.fields["region"].empty_label = _("Choose…")
+        # In the alphabet of the page's language (the database sorts Қ after Я);
+        # categories keep the order set in the admin first.
+        choose = ("", self.fields["region"].empty_label)
+        self.fields["region"].choices = [
+            choose,
+            *((region.pk, str(region)) for region in sorted_by_name(Region.objects.all())),
+        ]
+        categories = sorted(
+            Category.objects.all(), key=lambda c: (c.ordering, collation_key(str(c)))
+        )
+        self.fields["category"].choices = [choose, *((c.pk, str(c)) for c in categories)]
         for name in ("name_kk", "name_ru", "name_en"):
             self.fields[name].required = False
         self.fields["address"].error_messages["required"] = _("Enter the address.")

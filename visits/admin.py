@@ -35,6 +35,7 @@ from accounts.models import AuditEntry, User
 from accounts.phones import PhoneError, parse_phone
 from statuses.models import StatusChoices
 from statuses.selectors import current_status, statuses_at
+from venues.admin import AlphabeticalRelatedFilter
 from venues.models import Venue
 from visits.epidemiology import (
     REPORT_DAYS,
@@ -57,6 +58,7 @@ from visits.tracing import (
     contacts_find,
     contacts_mark,
     contacts_trace,
+    places,
     whole_minutes,
 )
 
@@ -218,8 +220,8 @@ class VisitAdmin(ReadOnlyAdmin):
         "checkout_method",
         "test_mode",
         ("checked_in_at", admin.DateFieldListFilter),
-        "venue__region",
-        "venue__category",
+        ("venue__region", AlphabeticalRelatedFilter),
+        ("venue__category", AlphabeticalRelatedFilter),
     )
     # Matched in get_search_results, where each kind of term gets its index.
     search_fields = ("=iin",)
@@ -235,7 +237,7 @@ class VisitAdmin(ReadOnlyAdmin):
         "recorded_by",
         "status",
         "admitted",
-        "denial_code",
+        "denial",
         "test_mode",
         "checked_in_at",
         "checked_out_at",
@@ -250,6 +252,15 @@ class VisitAdmin(ReadOnlyAdmin):
     @admin.display(description=_("decision"))
     def decision(self, visit: Visit) -> str:
         return _decision(visit)
+
+    @admin.display(description=_("reason for denial"))
+    def denial(self, visit: Visit) -> str:
+        # Stored as a code; shown as the sentence staff and visitor saw.
+        return (
+            str(DENIAL_LABELS.get(visit.denial_code, visit.denial_code))
+            if visit.denial_code
+            else ""
+        )
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Visit], search_term: str
@@ -449,7 +460,11 @@ class VisitAdmin(ReadOnlyAdmin):
         created = contacts_mark(
             case_iin=form.cleaned_data["iin"],
             contacts=[
-                ContactToMark(contact.iin, contact.last_contact_end, ", ".join(contact.venue_names))
+                ContactToMark(
+                    contact.iin,
+                    contact.last_contact_end,
+                    places(item.venue_id for item in contact.overlaps),
+                )
                 for contact in contacts
             ],
             by=request.user,

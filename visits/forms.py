@@ -2,6 +2,8 @@ import datetime
 import re
 
 from django import forms
+from django.utils.formats import get_format
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import CoordinateField, translate_field_errors
@@ -107,12 +109,42 @@ FIRST_LOG_DAY = datetime.date(2020, 1, 1)
 LAST_LOG_DAY = datetime.date(2099, 12, 31)
 
 
+def date_format_hint() -> str:
+    """How to type a date on this page, in its language: «КК.АА.ЖЖЖЖ», «ДД.ММ.ГГГГ»."""
+    pattern = get_format("DATE_INPUT_FORMATS")[0]
+    for code, letters in (("%d", _("DD")), ("%m", _("MM")), ("%Y", _("YYYY"))):
+        pattern = pattern.replace(code, str(letters))
+    return pattern
+
+
+def date_format_help() -> str:
+    return str(_("Format: {format}")).format(format=date_format_hint())
+
+
+class LocalDateInput(forms.DateInput):
+    """A date typed in the page's language format (30.11.2026 on kk and ru pages).
+
+    A browser's own date picker shows its own format (often mm/dd/yyyy,
+    whatever the page's language), so this is a text box that says the format.
+    """
+
+    def get_context(self, name: str, value, attrs: dict | None) -> dict:
+        attrs = {**(attrs or {}), "placeholder": date_format_hint(), "inputmode": "numeric"}
+        return super().get_context(name, value, attrs)
+
+
 class VisitLogFilterForm(forms.Form):
     day_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From"),
+        required=False,
+        widget=LocalDateInput,
+        help_text=lazy(date_format_help, str)(),
     )
     day_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To"),
+        required=False,
+        widget=LocalDateInput,
+        help_text=lazy(date_format_help, str)(),
     )
     decision = forms.ChoiceField(
         label=_("Decision"),

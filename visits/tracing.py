@@ -30,13 +30,14 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from modeltranslation.utils import get_language, resolution_order
 
 from accounts.audit import audit_record
 from accounts.identifiers import mask_iin, validate_iin
 from accounts.models import AuditEntry, User
+from statuses import notes
 from statuses.models import StatusRecord
 from statuses.rules import Source, Status
 from statuses.services import record_add
@@ -153,6 +154,19 @@ class CaseVisit(NamedTuple):
     max_stay: datetime.timedelta
     start: datetime.datetime
     end: datetime.datetime
+
+
+def places(venue_ids: Iterable[int]) -> dict[str, str]:
+    """The names of these venues, comma-separated, in each language (for a note)."""
+    from venues.models import Venue
+
+    ids = list(dict.fromkeys(venue_ids))
+    venues = sorted(Venue.objects.filter(pk__in=ids), key=lambda venue: ids.index(venue.pk))
+    result = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            result[code] = ", ".join(venue_name(_names(venue)) for venue in venues)
+    return result
 
 
 def venue_name(names: dict[str, str]) -> str:
@@ -452,14 +466,17 @@ def contacts_trace(
 class ContactToMark(NamedTuple):
     iin: str
     last_contact_end: datetime.datetime
-    # Where they met, for the note on the record; empty when not known.
-    place: str = ""
+    # Where they met, for the note on the record: the venues' names in each
+    # language ({"kk": …, "ru": …, "en": …}), or one text; empty when not known.
+    place: str | dict[str, str] = ""
 
 
-def contact_note(case_iin: str, place: str = "") -> str:
-    # For epidemiologists reading the history, not for the person: kept plain.
-    note = f"contact of case {mask_iin(case_iin)}"
-    return f"{note} at {place}" if place else note
+def contact_note(case_iin: str, place: str | dict[str, str] = "") -> dict[str, Any]:
+    """The record's reason as a code and parameters, read in each reader's language."""
+    params = {"case": mask_iin(case_iin)}
+    if place:
+        params["place"] = place
+    return {"note_code": notes.CONTACT, "note_params": params}
 
 
 def contacts_mark(
@@ -503,7 +520,7 @@ def contacts_mark(
                     valid_from=mark.last_contact_end,
                     valid_until=mark.last_contact_end + duration,
                     created_by=by,
-                    note=contact_note(case_iin, mark.place),
+                    **contact_note(case_iin, mark.place),
                     now=now,
                     # One entry for the whole marking, written below.
                     audit=False,

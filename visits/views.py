@@ -405,7 +405,11 @@ def venue_dashboard(request: HttpRequest, venue_id: int) -> HttpResponse:
                 for code, count in sorted(summary["denials"].items(), key=lambda item: -item[1])
             ],
             "days": [
-                {**day, "height": round(100 * (day["admitted"] + day["denied"]) / peak)}
+                {
+                    **day,
+                    "total": day["admitted"] + day["denied"],
+                    "height": round(100 * (day["admitted"] + day["denied"]) / peak),
+                }
                 for day in days
             ],
             "filters": filters,

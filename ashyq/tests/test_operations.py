@@ -201,3 +201,27 @@ def test_the_request_log_is_off_unless_asked_for(client, settings, caplog):
         client.get("/no/such/page/")
 
     assert [r for r in caplog.records if r.name == "ashyq.requests"] == []
+
+
+def test_log_lines_and_the_sms_file_tell_time_the_same_way(tmp_path, settings):
+    import json
+    import logging
+    from datetime import datetime
+
+    from accounts.sms import SMS, FileBackend
+    from ashyq.logs import JSONFormatter
+
+    record = logging.LogRecord("ashyq", logging.INFO, __file__, 1, "sent", None, None)
+    record.request_id = "-"
+    # The formatter the settings give the console handler (plain when DEBUG).
+    console = next(h for h in logging.getLogger().handlers if h.get_name() == "console")
+    plain = console.formatter.format(record)
+    structured = json.loads(JSONFormatter().format(record))
+
+    FileBackend(tmp_path / "sms.jsonl").send(SMS(id="1", to="+77011234567", text="123456"))
+    sent_at = json.loads((tmp_path / "sms.jsonl").read_text().splitlines()[0])["sent_at"]
+
+    # All three in UTC with the offset written out, so they line up at a glance.
+    for stamp in (plain.split(" ")[0], structured["time"], sent_at):
+        assert stamp.endswith("+00:00"), stamp
+        assert datetime.fromisoformat(stamp).utcoffset().total_seconds() == 0

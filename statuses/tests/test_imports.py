@@ -498,9 +498,11 @@ def test_lab_import_commit_creates_results_and_records(now, uploader):
         ),
         (IIN_B, "green", "pcr_negative", negative, negative + datetime.timedelta(days=7), "S-2"),
     ]
-    assert {(r.created_by, r.note) for r in records} == {
-        (uploader, f"Lab import {lab_import.pk}: results.csv")
-    }
+    with translation.override("en"):
+        assert {(r.created_by, r.reason) for r in records} == {
+            (uploader, f"Lab import {lab_import.pk}: results.csv")
+        }
+    assert {(r.note_code, r.note) for r in records} == {("lab_import", "")}
     assert set(LabResult.objects.values_list("lab_import", flat=True)) == {lab_import.pk}
     assert cache.get(f"lab-import-progress:{lab_import.pk}") == {
         "done": 6,
@@ -684,3 +686,23 @@ def test_a_100_000_row_import_runs_through_the_tasks(
     assert (lab_import.accepted_rows, lab_import.created_rows) == (100_000, 100_000)
     assert LabResult.objects.count() == 100_000
     assert StatusRecord.objects.count() == 110_000
+
+
+@pytest.mark.parametrize(
+    ("result", "source"),
+    [
+        ("оң", "pcr_positive"),
+        ("теріс", "pcr_negative"),
+        ("Вакцинацияланған", "vaccination"),
+        ("ауырып жазылған", "recovery"),
+    ],
+)
+def test_parse_lab_csv_reads_a_kazakh_file(result, source):
+    parsed = parse(
+        f"{IIN_A},С-1,14.09.2021 10:30,{result},Олимп",
+        header="ЖСН,сынама нөмірі,сынама алынған уақыт,нәтиже,зертхана\n",
+    )
+
+    assert parsed.error is None
+    assert parsed.rejected == []
+    assert [(row.iin, row.source) for row in parsed.rows] == [(IIN_A, source)]

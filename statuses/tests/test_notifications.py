@@ -76,7 +76,7 @@ def test_record_add_that_turns_green_sends_one_sms_in_kazakh(person, acting, sms
     record = acting(add, "green", "pcr_negative", T - 2 * HOUR, T - 2 * HOUR + 7 * DAY)
 
     assert [(sms.to, sms.text) for sms in sms_outbox] == [
-        (PHONE, "Ashyq: сіздің мәртебеңіз енді жасыл, 17.09.2021 10:00 дейін.")
+        (PHONE, "Ashyq: сіздің мәртебеңіз енді жасыл (мерзімі: 17.09.2021 10:00).")
     ]
     assert list(Notification.objects.values_list("iin", "kind", "event")) == [
         (IIN, "changed", f"record:{record.pk}")
@@ -99,7 +99,7 @@ def test_record_add_that_turns_red_says_so_in_kazakh(person, acting, sms_outbox)
     acting(add, "red", "pcr_positive", T - DAY, T + 9 * DAY)
 
     assert [sms.text for sms in sms_outbox] == [
-        "Ashyq: сіздің мәртебеңіз енді қызыл, 19.09.2021 12:00 дейін."
+        "Ashyq: сіздің мәртебеңіз енді қызыл (мерзімі: 19.09.2021 12:00)."
     ]
 
 
@@ -209,7 +209,7 @@ def test_record_lift_tells_the_new_colour(person, epidemiologist, acting, sms_ou
     lifted = acting(record_lift, record=red, by=epidemiologist, reason="  false positive  ", now=T)
 
     assert [(sms.to, sms.text) for sms in sms_outbox] == [
-        (PHONE, "Ashyq: сіздің мәртебеңіз енді жасыл, 07.07.2022 12:00 дейін.")
+        (PHONE, "Ashyq: сіздің мәртебеңіз енді жасыл (мерзімі: 07.07.2022 12:00).")
     ]
     assert list(Notification.objects.values_list("kind", "event")) == [
         ("changed", f"lift:{red.pk}")
@@ -273,7 +273,7 @@ def test_warn_expiring_warns_once_about_a_green_ending_within_a_day(person, acti
     assert [(sms.to, sms.text) for sms in sms_outbox] == [
         (
             PHONE,
-            "Ashyq: жасыл мәртебеңіз 11.09.2021 11:00 аяқталады. "
+            "Ashyq: жасыл мәртебеңіздің мерзімі аяқталады: 11.09.2021 11:00. "
             "Жаңа теріс тест немесе вакцинация туралы жазба оны ұзартады.",
         )
     ]

@@ -2,7 +2,6 @@
 
 import os
 import re
-import warnings
 from pathlib import Path
 
 import pytest
@@ -67,11 +66,10 @@ def check_axe(page) -> None:
     if not AXE.exists():
         if os.environ.get("CI"):
             pytest.fail(f"axe-core is not installed: run `npm ci --prefix {AXE.parents[2]}`")
-        warnings.warn(
-            "axe-core is not installed (npm ci --prefix tests/browser); its checks are skipped",
-            stacklevel=2,
+        pytest.skip(
+            "axe-core is not installed (npm ci --prefix tests/browser): "
+            "the accessibility checks are skipped"
         )
-        return
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
     violations = page.evaluate(

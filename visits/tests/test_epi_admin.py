@@ -13,6 +13,7 @@ from django.contrib.messages import get_messages
 from django.core import signing
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import urlencode
 
 from accounts.models import AuditEntry, User
@@ -430,9 +431,14 @@ def test_mark_selected_contacts_gives_yellow_status_and_one_sms(
             (scene.no_account, "yellow", "contact", at(11), at(11) + 14 * DAY, epi),
         ]
     )
-    assert {r.note for r in records} == {f"contact of case ********{scene.case[-4:]} at Магнум"}
+    with translation.override("en"):
+        assert {r.reason for r in records} == {
+            f"contact of case ********{scene.case[-4:]} at Магнум"
+        }
+    # The place is kept in every language, for readers of each.
+    assert {tuple(sorted(r.note_params["place"])) for r in records} == {("en", "kk", "ru")}
     assert [(sms.to, sms.text) for sms in sms_outbox] == [
-        ("+77011110001", "Ashyq: сіздің мәртебеңіз енді сары, 04.10.2021 11:00 дейін.")
+        ("+77011110001", "Ashyq: сіздің мәртебеңіз енді сары (мерзімі: 04.10.2021 11:00).")
     ]
     assert [m.message for m in get_messages(response.wsgi_request)] == [
         "2 people marked as contacts: yellow status for 14 days."
@@ -820,3 +826,28 @@ def test_isolation_point_refuses_a_malformed_iin(client, epi):
     }
     assert IsolationPoint.objects.count() == 0
     assert AuditEntry.objects.count() == 0
+
+
+@pytest.mark.parametrize(("before", "after"), [("kk", "ru"), ("ru", "en"), ("en", "kk")])
+def test_admin_header_switches_the_language(client, before, after):
+    epi = User.objects.create_user("+77010009999", is_staff=True, language=before)
+    epi.groups.add(Group.objects.get(name="epidemiologist"))
+    client.force_login(epi)
+    client.cookies["django_language"] = before
+    page = reverse("admin:statuses_statusrecord_changelist")
+
+    html = client.get(page).content.decode()
+    # The header carries the portal's switch: all three languages, the
+    # current one marked and disabled, back to this page afterwards.
+    assert f'<input type="hidden" name="next" value="{page}">' in html
+    for code in ("kk", "ru", "en"):
+        assert f'name="language" value="{code}" lang="{code}"' in html
+    assert f'value="{before}" lang="{before}" aria-current="true" disabled' in html
+
+    response = client.post(reverse("language"), {"language": after, "next": page})
+
+    assert response.status_code == 302
+    assert response["Location"] == page
+    epi.refresh_from_db()
+    assert epi.language == after
+    assert client.get(page).content.decode().count(f'<html lang="{after}"') == 1

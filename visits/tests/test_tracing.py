@@ -385,10 +385,13 @@ def test_contacts_mark_creates_yellow_records_for_14_days_from_the_last_contact(
 
     assert created == 3
     records = StatusRecord.objects.order_by("id")
-    assert [
-        (r.iin, r.status, r.source, r.valid_from, r.valid_until, r.created_by, r.note)
-        for r in records
-    ] == [
+    with translation.override("en"):
+        rows = [
+            (r.iin, r.status, r.source, r.valid_from, r.valid_until, r.created_by, r.reason)
+            for r in records
+        ]
+    assert [(r.note_code, r.note) for r in records] == [("contact", "")] * 3
+    assert rows == [
         (
             kazakh.iin,
             "yellow",
@@ -418,7 +421,7 @@ def test_contacts_mark_creates_yellow_records_for_14_days_from_the_last_contact(
         ),
     ]
     assert sorted((sms.to, sms.text) for sms in sms_outbox) == [
-        ("+77011110001", "Ashyq: сіздің мәртебеңіз енді сары, 04.10.2021 10:40 дейін."),
+        ("+77011110001", "Ashyq: сіздің мәртебеңіз енді сары (мерзімі: 04.10.2021 10:40)."),
         ("+77011110002", "Ashyq: ваш статус теперь жёлтый, до 04.10.2021 11:30."),
     ]
 
@@ -474,7 +477,9 @@ def test_a_contact_marked_by_someone_else_meanwhile_is_skipped(
         )
 
     assert created == 1
-    assert sorted(StatusRecord.objects.values_list("iin", "note")) == sorted(
+    with translation.override("en"):
+        reasons = sorted((r.iin, r.reason) for r in StatusRecord.objects.all())
+    assert reasons == sorted(
         [(person.iin, "marked by a colleague"), (other, f"contact of case ********{case[-4:]}")]
     )
     assert sms_outbox == []

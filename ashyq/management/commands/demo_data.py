@@ -106,7 +106,7 @@ class Command(BaseCommand):
                     valid_from=now - datetime.timedelta(days=2),
                     valid_until=now + datetime.timedelta(days=5 if status != "green" else 200),
                     created_by=None,
-                    note="demo",
+                    note="Демо деректер",
                 )
         IsolationPoint.objects.get_or_create(
             iin="061211600012",
