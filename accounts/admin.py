@@ -64,6 +64,20 @@ DETAIL_LABELS = {
     "filters": _("filters"),
     "iins": _("IINs"),
     "address": _("address"),
+    "status": _("status"),
+    "source": _("source"),
+    "valid_from": _("valid from"),
+    "valid_until": _("valid until"),
+    "reason": _("reason"),
+    "from_account": _("from account"),
+    "to_account": _("to account"),
+    "file": _("file"),
+    "results": _("lab results"),
+    "records": _("records created"),
+    "bin": _("BIN"),
+    "via": _("verified"),
+    "from": _("from account"),
+    "to": _("to account"),
 }
 DETAIL_VALUES = {
     "visit list": _("visit list"),
@@ -72,6 +86,19 @@ DETAIL_VALUES = {
     "iin": _("IIN"),
     "tracing": _("contact tracing"),
     "venue visits": _("visits of a venue"),
+    # Statuses and sources, as their own choices name them (accounts imports no app above it).
+    "green": _("Green"),
+    "blue": _("Blue"),
+    "yellow": _("Yellow"),
+    "red": _("Red"),
+    "pcr_negative": _("negative PCR test"),
+    "pcr_positive": _("positive PCR test"),
+    "vaccination": _("vaccination"),
+    "recovery": _("recovery"),
+    "contact": _("contact with a case"),
+    "manual": _("set by an epidemiologist"),
+    "operator": _("by an operator"),
+    "registry": _("by the state registry"),
 }
 
 

@@ -57,7 +57,7 @@ class PhoneField(forms.CharField):
 
 
 class RequestPhoneCodeForm(RequestLoginCodeForm):
-    """One screen for sign-in and sign-up alike (SPEC §7)."""
+    """One screen for sign-in and sign-up alike (docs/rules.md §7)."""
 
     def clean_phone(self) -> str:
         phone = self.cleaned_data["phone"]
@@ -101,7 +101,7 @@ class ConfirmPhoneCodeForm(ConfirmLoginCodeForm):
 
 
 # Django's Kazakh catalogue lacks many form messages; every form a citizen or
-# a responsible person fills in takes ours instead (SPEC §6).
+# a responsible person fills in takes ours instead (docs/rules.md §6).
 FIELD_ERRORS = {
     "required": _("Fill in this field."),
     "max_length": _("This is too long: at most %(limit_value)d characters."),

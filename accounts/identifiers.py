@@ -1,6 +1,6 @@
 """IIN and BIN: the 12-digit numbers that identify a person and an organisation.
 
-SPEC §1: the IIN is the person key (lab results, vaccinations and contact lists
+docs/rules.md §1: the IIN is the person key (lab results, vaccinations and contact lists
 arrive by IIN before any account exists), so a malformed one must be refused
 with a message that says what is wrong, never a 500 and never stored.
 

@@ -1,4 +1,4 @@
-"""Who may claim an IIN (SPEC §1): one pluggable check, never a silent overwrite.
+"""Who may claim an IIN (docs/rules.md §1): one pluggable check, never a silent overwrite.
 
 Production plugs in the state registry that links phone numbers to IINs;
 locally the first claim wins and a second one is refused.

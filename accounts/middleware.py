@@ -20,7 +20,7 @@ EXEMPT_PREFIXES = (
 
 
 class LanguageChoiceMiddleware:
-    """SPEC §6: a new visitor's first screen is the language choice.
+    """docs/rules.md §6: a new visitor's first screen is the language choice.
 
     A visitor without the language cookie is sent to the choice page and then
     back where they were going. A signed-in person whose cookie is gone gets

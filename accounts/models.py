@@ -32,7 +32,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     The phone may be NULL for a moment: allauth saves the user before it
     attaches the phone. The IIN links the account to the person's status
-    records (SPEC §1): at most one account per IIN and one IIN per account.
+    records (docs/rules.md §1): at most one account per IIN and one IIN per account.
     """
 
     phone = PhoneNumberField(_("phone number"), region="KZ", unique=True, null=True, blank=True)
@@ -73,7 +73,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class AuditEntry(models.Model):
-    """Who looked at or changed whose data, when, from where (SPEC §5).
+    """Who looked at or changed whose data, when, from where (docs/rules.md §5).
 
     Append-only: the admin shows it read-only, and on PostgreSQL a trigger
     refuses UPDATE and DELETE, so not even a bug in our code can rewrite it.

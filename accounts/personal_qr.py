@@ -1,4 +1,4 @@
-"""The personal QR a citizen shows at the door (SPEC §4).
+"""The personal QR a citizen shows at the door (docs/rules.md §4).
 
 Signed and short-lived, so a screenshot of someone else's green status stops
 working within a minute; it carries a random key, never the IIN.

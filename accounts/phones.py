@@ -1,6 +1,6 @@
 """Phone numbers as citizens type them, and which of them may receive a code.
 
-SPEC §7: Kazakhstan numbers by default, `8 701 …` and `+7 701 …` both
+docs/rules.md §7: Kazakhstan numbers by default, `8 701 …` and `+7 701 …` both
 accepted; numbers outside the allowed countries, and numbers that are not
 mobile (premium-rate, fixed-line, toll-free), are refused before any SMS is
 queued, which is what stops SMS-pumping fraud.

@@ -68,7 +68,7 @@ class ClaimRefused(Exception):
 
 
 def user_claim_iin(user: User, *, iin: str, full_name: str) -> User:
-    """Link an IIN to the account, through the identity check (SPEC §1).
+    """Link an IIN to the account, through the identity check (docs/rules.md §1).
 
     Raises IdentifierError for a malformed IIN and ClaimRefused when the IIN
     may not be linked; nothing is overwritten in either case.

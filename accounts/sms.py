@@ -1,4 +1,4 @@
-"""SMS backends (SPEC §7): console, file (JSON lines), in-memory, HTTP gateway.
+"""SMS backends (docs/rules.md §7): console, file (JSON lines), in-memory, HTTP gateway.
 
 A backend sends one message or raises: `TransientSMSError` when trying again
 later may help (network error, gateway 5xx), `PermanentSMSError` when it will

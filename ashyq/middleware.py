@@ -29,9 +29,23 @@ class RejectNulBytesMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if "\x00" in request.path or _has_nul(request.GET):
             raise BadRequest("NUL byte in the URL")
-        if request.method == "POST" and _has_nul(request.POST):
-            raise BadRequest("NUL byte in the form")
         return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view_func: Callable, *args) -> None:
+        # A barcode may carry any byte, so the view that takes scanner input
+        # cleans its own form (`accepts_nul_bytes`); every other form refuses them.
+        if (
+            request.method == "POST"
+            and not getattr(view_func, "accepts_nul_bytes", False)
+            and _has_nul(request.POST)
+        ):
+            raise BadRequest("NUL byte in the form")
+
+
+def accepts_nul_bytes(view_func: Callable) -> Callable:
+    """Mark a view whose form cleans NUL bytes itself (scanner input)."""
+    view_func.accepts_nul_bytes = True
+    return view_func
 
 
 def _has_nul(data) -> bool:

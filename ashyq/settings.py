@@ -239,7 +239,7 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": env_str("RATE_LIMIT_LOGIN_FAILED", "10/m/ip,5/5m/key"),
     "login": "30/m/ip",
     "signup": "20/m/ip",
-    # Staff lookups of people by IIN at the door (SPEC §4), per staff account.
+    # Staff lookups of people by IIN at the door (docs/rules.md §4), per staff account.
     "staff_lookup": env_str("STAFF_LOOKUP_RATE_LIMIT", "120/m/user"),
 }
 # Behind a reverse proxy, how many X-Forwarded-For hops to trust when allauth
@@ -249,7 +249,7 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 PHONENUMBER_DEFAULT_REGION = "KZ"
 PHONENUMBER_DB_FORMAT = "E164"
 
-# SMS (SPEC §7). SMS_BACKEND may name several backends, comma-separated
+# SMS (docs/rules.md §7). SMS_BACKEND may name several backends, comma-separated
 # ("console,file" prints each code and appends it to var/sms.jsonl). With
 # DEBUG off the default is the HTTP gateway, so production cannot start
 # without SMS_HTTP_URL.
@@ -269,7 +269,7 @@ if not _sms_backends or set(_sms_backends) - {"console", "file", "locmem", "http
 if "http" in _sms_backends and not SMS_HTTP_URL.startswith(("https://", "http://")):
     raise ImproperlyConfigured("SMS_BACKEND=http needs an http(s) SMS_HTTP_URL.")
 
-# Status durations (SPEC §2), in days: changed by decree several times
+# Status durations (docs/rules.md §2), in days: changed by decree several times
 # during the epidemic, so they are configuration.
 STATUS_PCR_NEGATIVE_DAYS = env_int("STATUS_PCR_NEGATIVE_DAYS", 7)
 STATUS_VACCINATION_DAYS = env_int("STATUS_VACCINATION_DAYS", 365)
@@ -292,7 +292,7 @@ ORGANISATION_REGISTRY_TOKEN = env_str("ORGANISATION_REGISTRY_TOKEN")
 INVITATION_SMS_INTERVAL_MINUTES = env_int("INVITATION_SMS_INTERVAL_MINUTES", 60)
 INVITATION_SMS_DAILY_LIMIT = env_int("INVITATION_SMS_DAILY_LIMIT", 50)
 
-# Venues (SPEC §3)
+# Venues (docs/rules.md §3)
 VENUE_TEST_MODE_DAYS = env_int("VENUE_TEST_MODE_DAYS", 7)
 VENUE_IDLE_DAYS = env_int("VENUE_IDLE_DAYS", 14)
 # Share of capacity a venue admitting blue status may fill, per zone.
@@ -307,7 +307,7 @@ VISIT_RETENTION_DAYS = env_int("VISIT_RETENTION_DAYS", 30)
 # this must be the public one (https://…). Empty: taken from the request.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 
-# Languages (SPEC §6): Kazakh first, then Russian, then English.
+# Languages (docs/rules.md §6): Kazakh first, then Russian, then English.
 LANGUAGE_CODE = "kk"
 LANGUAGES = [
     ("kk", "Қазақша"),

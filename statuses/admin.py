@@ -1,4 +1,4 @@
-"""The epidemiologists' admin (SPEC §5).
+"""The epidemiologists' admin (docs/rules.md §5).
 
 Status records are append-only: added through `record_add`, ended through
 `record_lift`, never edited or deleted here. Lab results arrive through the

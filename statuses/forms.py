@@ -42,7 +42,7 @@ class StatusRecordAddForm(forms.ModelForm):
     """A record added by hand: the reason is required, the window has defaults.
 
     Records from a vaccination, a recovery or a contact carry the colour and
-    the duration the rules give them (SPEC §2) unless the epidemiologist sets
+    the duration the rules give them (docs/rules.md §2) unless the epidemiologist sets
     an end; a manual record takes the colour chosen and may stay open until
     lifted.
     """

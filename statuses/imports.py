@@ -1,4 +1,4 @@
-"""Lab results from a CSV file (SPEC §5): parse, dry run, then commit as a whole.
+"""Lab results from a CSV file (docs/rules.md §5): parse, dry run, then commit as a whole.
 
 The flow is upload → check (a dry run: every row accepted or rejected with a
 reason) → confirm → commit. Both steps run in Celery tasks, because a
@@ -678,7 +678,7 @@ def _import_rows(
 ) -> tuple[int, int]:
     """Insert inside the caller's transaction; return (results, records) created."""
     total = len(rows)
-    # SPEC §2: people with an account get an SMS when their colour changes,
+    # docs/rules.md §2: people with an account get an SMS when their colour changes,
     # so their statuses are taken before anything is written.
     iins = sorted({row.iin for row in rows})
     account_iins: list[str] = []

@@ -64,7 +64,7 @@ class LabResult(models.Model):
 
 
 class StatusRecord(models.Model):
-    """One entry in a person's append-only status history (SPEC §2).
+    """One entry in a person's append-only status history (docs/rules.md §2).
 
     Keyed by IIN, not by account: results arrive for people who have none yet.
     Rows are never edited: a correction is a new record, or a lift, which sets

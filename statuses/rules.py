@@ -1,4 +1,4 @@
-"""The status derivation (SPEC §2), as pure functions over plain values.
+"""The status derivation (docs/rules.md §2), as pure functions over plain values.
 
 A status is never stored as one mutable field: it is derived at a moment from
 an append-only history of records, so "what was this person's status at the

@@ -1,4 +1,4 @@
-"""SPEC §8: status colours meet WCAG AA contrast and always carry a text label.
+"""docs/rules.md §8: status colours meet WCAG AA contrast and always carry a text label.
 
 The colours are read from static/css/ashyq.css itself, so a new shade that
 fails AA fails here. Contrast is WCAG 2's: relative luminance of sRGB, ratio

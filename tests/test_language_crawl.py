@@ -1,4 +1,5 @@
-"""SPEC §6: a Kazakh or Russian page with English on it is a bug; so is an unlabelled field.
+"""A Kazakh or Russian page with English on it is a bug (docs/rules.md §6); so is an
+unlabelled field.
 
 Each role's pages are crawled from where that person starts, following every
 link, with sample data that shows every colour, every answer and every list;

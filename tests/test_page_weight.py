@@ -1,4 +1,4 @@
-"""SPEC §1 and §8: citizen pages load fast on a slow 3G link.
+"""docs/rules.md §1 and §8: citizen pages load fast on a slow 3G link.
 
 Each page a citizen meets on the way in weighs at most 15 KB gzipped, HTML
 and CSS together, and nothing in it holds up the first paint: no external

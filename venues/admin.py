@@ -200,6 +200,12 @@ class OrganisationAdmin(admin.ModelAdmin):
     inlines = [VenueInline]
     actions = ["verify", "check_again", "unverify"]
 
+    def get_fields(self, request: HttpRequest, obj: Organisation | None = None) -> list[str]:
+        # The transfer reason is a form field, not a column: a read-only page has none.
+        if self.has_change_permission(request, obj):
+            return self.fields
+        return [name for name in self.fields if name != "transfer_reason"]
+
     @admin.display(boolean=True, description=_("verified"))
     def is_verified(self, obj: Organisation) -> bool:
         return obj.is_verified

@@ -1,4 +1,4 @@
-"""Venue rules (SPEC §3) as pure functions: effective capacity and kiosk codes."""
+"""Venue rules (docs/rules.md §3) as pure functions: effective capacity and kiosk codes."""
 
 import hashlib
 import hmac

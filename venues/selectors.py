@@ -58,7 +58,8 @@ def organisations_for(user: User) -> QuerySet[Organisation]:
 
 
 def public_path(venue: Venue) -> str:
-    """The path printed in the venue's QR. A public contract: it never changes (SPEC §3)."""
+    """The path printed in the venue's QR: a public contract that never changes
+    (docs/rules.md §3)."""
     return f"/v/{venue.code}/"
 
 

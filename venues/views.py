@@ -248,7 +248,7 @@ def poster_download(request: HttpRequest, venue_id: int, kind: str) -> HttpRespo
 @login_required
 def kiosk(request: HttpRequest, venue_id: int) -> HttpResponse:
     """A tablet by the door: a QR that changes every 30 s, so a photo of it is
-    useless a minute later (SPEC §3)."""
+    useless a minute later (docs/rules.md §3)."""
     venue = venue_for(request.user, venue_id)
     url = kiosk_url(venue, _public_url(request, venue))
     return render(

@@ -1,4 +1,4 @@
-"""The epidemiologists' admin for visits (SPEC §5).
+"""The epidemiologists' admin for visits (docs/rules.md §5).
 
 Visits are evidence: shown read-only, never added, changed or deleted here.
 Next to the visit list live the pages epidemiologists work in: the person

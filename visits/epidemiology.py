@@ -1,4 +1,4 @@
-"""What epidemiologists read about places and people (SPEC §3, §5).
+"""What epidemiologists read about places and people (docs/rules.md §3, §5).
 
 Hot spots are where people were while infectious: visits by people who were
 red at entry, or who got a red record within a few days after the visit
@@ -161,7 +161,7 @@ def denied_attempts(
 def idle_venues(
     *, now: datetime.datetime | None = None, days: int | None = None
 ) -> list[IdleVenue]:
-    """Venues past their test week with no check-in attempt for VENUE_IDLE_DAYS (SPEC §3).
+    """Venues past their test week with no check-in attempt for VENUE_IDLE_DAYS (docs/rules.md §3).
 
     Suspended venues are left out: they are closed on the service's own order.
     Both subqueries read the (venue, checked_in_at) index.

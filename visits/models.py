@@ -9,7 +9,7 @@ from statuses.models import StatusChoices
 
 
 class Visit(models.Model):
-    """One attempt to enter a venue: admitted or denied (SPEC §4).
+    """One attempt to enter a venue: admitted or denied (docs/rules.md §4).
 
     Denied attempts are kept too: they show epidemiologists where red and
     yellow people try to go. An admitted visit is open until checked out.
@@ -138,7 +138,7 @@ class IsolationPoint(models.Model):
     """Where a person with yellow status stays in home quarantine, by IIN.
 
     Set by the citizen in their profile or by an epidemiologist; needed to
-    admit yellow status to essential shops within 500 m (SPEC §4).
+    admit yellow status to essential shops within 500 m (docs/rules.md §4).
     """
 
     iin = models.CharField(_("IIN"), max_length=12, unique=True)

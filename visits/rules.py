@@ -1,4 +1,4 @@
-"""The admission rule (SPEC §4): one pure function of status, venue, place and occupancy.
+"""The admission rule (docs/rules.md §4): one pure function of status, venue, place and occupancy.
 
 No models here: the service hands in plain facts, and the table test reads
 like the spec. Denials carry a code for machines and a message for people;
@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from statuses.rules import Status
 
-# Yellow status may shop for food and medicine near home (SPEC §2).
+# Yellow status may shop for food and medicine near home (docs/rules.md §2).
 YELLOW_RADIUS_METRES = 500
 EARTH_RADIUS_METRES = 6_371_008.8
 
@@ -104,7 +104,7 @@ def admission_decision(
 
     In order: a suspended venue admits nobody; then the status rules; then
     capacity. A venue in its test week applies every status rule, but its
-    capacity does not count yet (SPEC §3: "nothing counts against it").
+    capacity does not count yet (docs/rules.md §3: "nothing counts against it").
     """
     decision = status_decision(status, venue, isolation_point)
     if decision.admitted and not venue.test_mode and occupancy >= venue.effective_capacity:

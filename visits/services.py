@@ -420,7 +420,7 @@ def _stay_end(delta: datetime.timedelta) -> ExpressionWrapper:
 def visits_delete_old(
     now: datetime.datetime | None = None, *, days: int | None = None, batch: int = 10_000
 ) -> int:
-    """Retention (SPEC §4): delete visits older than VISIT_RETENTION_DAYS, in batches
+    """Retention (docs/rules.md §4): delete visits older than VISIT_RETENTION_DAYS, in batches
     so no single transaction holds the table for long. Status history stays."""
     now = now or timezone.now()
     cutoff = now - datetime.timedelta(days=settings.VISIT_RETENTION_DAYS if days is None else days)

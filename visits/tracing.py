@@ -1,4 +1,4 @@
-"""Contact tracing (SPEC §5): who shared a venue with a case, and for long enough.
+"""Contact tracing (docs/rules.md §5): who shared a venue with a case, and for long enough.
 
 For a case (an IIN), the case's admitted visits of the last days are the
 starting point; a contact is anyone else whose admitted visit at the same
@@ -6,7 +6,7 @@ venue overlapped one of them by at least the minimum (15 minutes by default,
 the usual epidemiological definition of a close contact).
 
 The query never reads the whole visits table. Visits close themselves after
-the venue's maximum stay (SPEC §4), so a visit that overlaps the case's must
+the venue's maximum stay (docs/rules.md §4), so a visit that overlaps the case's must
 have begun less than one maximum stay before the case's visit began: each
 case visit becomes one narrow range on the (venue, checked_in_at) index. For
 the same reason a visit counts as lasting at most one maximum stay here, even
@@ -132,7 +132,8 @@ class Contact:
 
     @property
     def last_contact_end(self) -> datetime.datetime:
-        """The moment the last contact ended: a contact's quarantine counts from it (SPEC §2)."""
+        """The moment the last contact ended: a contact's quarantine counts from it
+        (docs/rules.md §2)."""
         return max(item.end for item in self.overlaps)
 
     @property
@@ -447,7 +448,7 @@ def contacts_trace(
     min_overlap: datetime.timedelta = DEFAULT_MIN_OVERLAP,
 ) -> list[Contact]:
     """Trace, and write down who traced whom: looking at someone's contacts is
-    looking at other people's visits (SPEC §5, the audit log)."""
+    looking at other people's visits (docs/rules.md §5, the audit log)."""
     contacts = contacts_find(case_iin=case_iin, now=now, days=days, min_overlap=min_overlap)
     audit_record(
         actor=by,

@@ -5,7 +5,7 @@ from visits import views
 app_name = "visits"
 
 urlpatterns = [
-    # The printed QR contract (SPEC §3): this path never changes.
+    # The printed QR contract (docs/rules.md §3): this path never changes.
     path("v/<str:code>/", views.venue_entry, name="venue_entry"),
     path("visits/", views.history, name="history"),
     path("visits/lookups/", views.lookups, name="lookups"),

@@ -19,6 +19,7 @@ from accounts.identifiers import mask_iin, person_at_door
 from accounts.models import User
 from accounts.personal_qr import PersonalQRError, personal_qr_resolve
 from accounts.ratelimit import allow
+from ashyq.middleware import accepts_nul_bytes
 from statuses.models import StatusChoices
 from statuses.rules import Status
 from statuses.selectors import current_status
@@ -56,7 +57,7 @@ logger = logging.getLogger(__name__)
 @never_cache
 @require_http_methods(["GET", "POST"])
 def venue_entry(request: HttpRequest, code: str) -> HttpResponse:
-    """`/v/<code>/`: the URL in every printed QR (SPEC §3). GET shows, POST enters."""
+    """`/v/<code>/`: the URL in every printed QR (docs/rules.md §3). GET shows, POST enters."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     user = request.user
@@ -287,11 +288,12 @@ def _staff_context(request: HttpRequest, venue: Venue, form: StaffScanForm) -> d
     }
 
 
+@accepts_nul_bytes
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_page(request: HttpRequest, venue_id: int) -> HttpResponse:
-    """One autofocused field for an IIN, a scanner's input or a personal QR (SPEC §4)."""
+    """One autofocused field for an IIN, a scanner's input or a personal QR (docs/rules.md §4)."""
     if request.method == "GET":
         venue = venue_for(request.user, venue_id)
         mode = request.GET.get("mode", StaffScanForm.MODE_ENTRY)

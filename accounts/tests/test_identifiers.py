@@ -1,4 +1,4 @@
-"""IIN and BIN validation, as SPEC §1 states it."""
+"""IIN and BIN validation, as docs/rules.md §1 states it."""
 
 import datetime
 

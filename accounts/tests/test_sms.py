@@ -1,4 +1,4 @@
-"""SMS backends, the `send_sms` task's retries, and `sms_queue` (SPEC §7).
+"""SMS backends, the `send_sms` task's retries, and `sms_queue` (docs/rules.md §7).
 
 The HTTP gateway is a stub server on 127.0.0.1 run by a fixture; Celery runs
 eagerly (root conftest), so retries happen at once and nothing sleeps.

@@ -1,4 +1,4 @@
-"""SPEC §6: an English sentence on a Kazakh or Russian page is a bug.
+"""docs/rules.md §6: an English sentence on a Kazakh or Russian page is a bug.
 
 CI runs `makemessages` before this test, so a new string in the code that
 nobody translated shows up here as an untranslated entry. The catalogues

@@ -1,4 +1,4 @@
-"""The `epidemiologist` group (SPEC §1, §5) with exactly the permissions it needs.
+"""The `epidemiologist` group (docs/rules.md §1, §5) with exactly the permissions it needs.
 
 Status records are added and lifted, never changed or deleted: lifting is its
 own permission, `statuses.lift_statusrecord`, checked by the admin. Imports

@@ -1,4 +1,4 @@
-"""The status derivation, as SPEC §2 states it."""
+"""The status derivation, as docs/rules.md §2 states it."""
 
 import datetime
 from zoneinfo import ZoneInfo

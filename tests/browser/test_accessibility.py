@@ -1,4 +1,4 @@
-"""SPEC §8: the citizen pages work at 200 % zoom and with a keyboard alone.
+"""docs/rules.md §8: the citizen pages work at 200 % zoom and with a keyboard alone.
 
 200 % zoom on a 390 px phone is a 195 x 422 CSS px viewport. axe-core runs on
 every page of the citizen flow in test_citizen.py; here it runs on the pages

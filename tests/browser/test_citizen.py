@@ -30,7 +30,7 @@ def organisation() -> Organisation:
 
 def test_a_citizen_signs_in_checks_in_and_leaves(page, live_server, organisation):
     grocery = venue(organisation, "Жарық дүкені", "Магазин «Жарык»", "Zharyq Store", "grocery")
-    # Lab results arrive by IIN, before the person has an account (SPEC §1).
+    # Lab results arrive by IIN, before the person has an account (docs/rules.md §1).
     iin = new_iin()
     give_status(iin, "green", hours_left=24 * 6)
 

@@ -1,5 +1,5 @@
 """An epidemiologist in the admin: import lab results, see a case turn red, trace and
-mark the contacts yellow (SPEC §5)."""
+mark the contacts yellow (docs/rules.md §5)."""
 
 import datetime
 import re

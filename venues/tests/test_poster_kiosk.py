@@ -1,4 +1,4 @@
-"""SPEC §3: the printed QR carries /v/<code>/ for ever; the kiosk QR rotates."""
+"""docs/rules.md §3: the printed QR carries /v/<code>/ for ever; the kiosk QR rotates."""
 
 import datetime
 import io

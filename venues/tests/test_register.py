@@ -1,4 +1,4 @@
-"""SPEC §3: a citizen registers an organisation and its venues, and edits them."""
+"""docs/rules.md §3: a citizen registers an organisation and its venues, and edits them."""
 
 import datetime
 import re

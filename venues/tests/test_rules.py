@@ -1,4 +1,4 @@
-"""SPEC §3 as tables: the capacity a zone allows, and the rotating kiosk code."""
+"""docs/rules.md §3 as tables: the capacity a zone allows, and the rotating kiosk code."""
 
 import hashlib
 import hmac

@@ -1,4 +1,4 @@
-"""What the `epidemiologist` group may do with visits and venues (SPEC §5).
+"""What the `epidemiologist` group may do with visits and venues (docs/rules.md §5).
 
 Three permissions of their own, on the visit model: tracing contacts,
 exporting visits and tracing results, and opening the person page. They are

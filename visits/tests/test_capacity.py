@@ -1,4 +1,4 @@
-"""SPEC §4: 200 people pressing "Enter" at a 50-place venue at once admit exactly 50."""
+"""docs/rules.md §4: 200 people pressing "Enter" at a 50-place venue at once admit exactly 50."""
 
 import os
 import threading

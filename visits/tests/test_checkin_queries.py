@@ -21,7 +21,7 @@ NOW = timezone.now().replace(microsecond=0)
 HOUR = datetime.timedelta(hours=1)
 
 # (valid_from, valid_until, lifted_at) around NOW, the edges included: a record
-# counts from its first moment and no longer at its end or its lift (SPEC §2).
+# counts from its first moment and no longer at its end or its lift (docs/rules.md §2).
 WINDOWS = [
     (NOW - HOUR, NOW + HOUR, None),
     (NOW, NOW + HOUR, None),

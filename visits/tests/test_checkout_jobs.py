@@ -1,4 +1,4 @@
-"""Automatic check-out and retention (SPEC §4): the two periodic visit jobs."""
+"""Automatic check-out and retention (docs/rules.md §4): the two periodic visit jobs."""
 
 import datetime
 

@@ -1,4 +1,4 @@
-"""The epidemiologists' admin pages (SPEC §5): person page, contact tracing,
+"""The epidemiologists' admin pages (docs/rules.md §5): person page, contact tracing,
 exports, reports, the audit log, and who may reach any of it."""
 
 import csv

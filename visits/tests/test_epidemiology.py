@@ -1,4 +1,4 @@
-"""Reports for epidemiologists (SPEC §3, §5): hot spots, denied attempts, idle venues."""
+"""Reports for epidemiologists (docs/rules.md §3, §5): hot spots, denied attempts, idle venues."""
 
 import datetime
 import zoneinfo

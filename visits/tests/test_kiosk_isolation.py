@@ -1,4 +1,4 @@
-"""Kiosk-only venues (SPEC §3) and yellow status near the place of isolation (SPEC §4)."""
+"""Kiosk-only venues (docs/rules.md §3) and yellow status near the place of isolation (§4)."""
 
 import datetime
 import time

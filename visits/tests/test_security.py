@@ -1,4 +1,4 @@
-"""GET never writes, POST needs a CSRF token, and history is private (SPEC §4, STYLE)."""
+"""GET never writes, POST needs a CSRF token, and history is private (docs/rules.md §4, STYLE)."""
 
 import datetime
 import re

@@ -1,4 +1,5 @@
-"""The staff page `/staff/<venue_id>/` (SPEC §4): one field for an IIN, a scanner or a QR."""
+"""The staff page `/staff/<venue_id>/` (docs/rules.md §4): one field for an IIN, a scanner
+or a QR."""
 
 import datetime
 import re

@@ -1,4 +1,4 @@
-"""Contact tracing (SPEC §5): the overlap arithmetic, the query, and marking contacts."""
+"""Contact tracing (docs/rules.md §5): the overlap arithmetic, the query, and marking contacts."""
 
 import datetime
 import os
