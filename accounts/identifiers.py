@@ -15,6 +15,8 @@ from typing import Literal
 
 from django.utils.translation import gettext_lazy as _
 
+from accounts.errors import AshyqError
+
 IDENTIFIER_LENGTH = 12
 
 # The two weight rows of the check digit, as published for IIN and BIN alike.
@@ -58,20 +60,8 @@ BIN_MESSAGES: Messages = {
 }
 
 
-class IdentifierError(ValueError):
-    """A malformed IIN or BIN: `code` for tests and callers, `message` for people.
-
-    The message stays lazy so that it is rendered in the language active where
-    it is shown, not where it was raised.
-    """
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-    def __str__(self) -> str:
-        return str(self.message)
+class IdentifierError(AshyqError, ValueError):
+    """A malformed IIN or BIN; `code` says what is wrong (length, digits, date, check digit)."""
 
 
 def check_digit(first11: str) -> int | None:

@@ -9,6 +9,7 @@ from django.db.models import DurationField, ExpressionWrapper, F, Value
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from accounts.errors import AshyqError
 from accounts.models import User
 from accounts.services import sms_queue
 from statuses.rules import Derived, Status, derive_status
@@ -23,13 +24,12 @@ from visits.rules import ADMITTED, DENIALS, Decision, Point, VenueFacts, admissi
 logger = logging.getLogger(__name__)
 
 
-class CheckInError(Exception):
+class CheckInError(AshyqError):
     """A check-in that could not even be decided: the message says why, the code is for tests."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+
+class VenueNotFound(CheckInError):
+    """No venue has this code or id: the page answers 404, as for any unknown URL."""
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,8 @@ def _facts(*, capacity: int, zone: str, **facts) -> VenueFacts:
     )
 
 
-def _venue_not_found() -> CheckInError:
-    return CheckInError("venue_not_found", _("This venue does not exist in Ashyq."))
+def _venue_not_found() -> VenueNotFound:
+    return VenueNotFound("venue_not_found", _("This venue does not exist in Ashyq."))
 
 
 def _organisation_pending() -> CheckInError:
@@ -434,15 +434,18 @@ def visits_delete_old(
         deleted += Visit.objects.filter(pk__in=ids).delete()[0]
 
 
-class IsolationPointLocked(Exception):
+class IsolationPointLocked(AshyqError):
     """The citizen tried to change a place of isolation the sanitary service set."""
 
     def __init__(self) -> None:
-        self.message = _(
-            "Your place of home isolation was set by the sanitary service and can only be "
-            "changed by them. Call %(phone)s."
-        ) % {"phone": settings.SUPPORT_PHONE}
-        super().__init__(self.message)
+        super().__init__(
+            "isolation_locked",
+            _(
+                "Your place of home isolation was set by the sanitary service and can only be "
+                "changed by them. Call %(phone)s."
+            )
+            % {"phone": settings.SUPPORT_PHONE},
+        )
 
 
 @transaction.atomic

@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.errors import AshyqError
 from accounts.identifiers import mask_iin, person_at_door
 from accounts.models import User
-from accounts.personal_qr import PersonalQRError, personal_qr_resolve
+from accounts.personal_qr import personal_qr_resolve
 from accounts.ratelimit import allow
 from ashyq.middleware import accepts_nul_bytes
 from statuses.models import StatusChoices
@@ -43,6 +44,7 @@ from visits.selectors import (
 from visits.services import (
     CheckInError,
     IsolationPointLocked,
+    VenueNotFound,
     decision_of,
     isolation_point_set,
     venue_facts,
@@ -73,9 +75,9 @@ def venue_entry(request: HttpRequest, code: str) -> HttpResponse:
                 nonce=nonce,
                 kiosk_token=kiosk_token,
             )
+        except VenueNotFound:
+            raise Http404 from None
         except CheckInError as exc:
-            if exc.code == "venue_not_found":
-                raise Http404 from None
             messages.error(request, exc.message)
             return HttpResponseRedirect(request.path)
         return HttpResponseRedirect(reverse("visits:detail", args=[result.visit.pk]))
@@ -328,9 +330,9 @@ def staff_page(request: HttpRequest, venue_id: int) -> HttpResponse:
                 # visit; a retried request (the same nonce) shows nothing new.
                 if checked_in.repeated and visit.nonce != form.cleaned_data["nonce"]:
                     status_lookup_record(venue_id=venue_id, iin=iin, staff=request.user)
-        except (CheckInError, PersonalQRError) as exc:
-            if getattr(exc, "code", "") == "venue_not_found":
-                raise Http404 from None
+        except VenueNotFound:
+            raise Http404 from None
+        except AshyqError as exc:
             error = exc.message
         else:
             query = {"visit": visit.pk, "mode": mode}
