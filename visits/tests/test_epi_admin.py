@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 
 from accounts.models import AuditEntry, User
 from statuses.models import StatusRecord
-from visits.admin import AS_OF_SALT
+from visits.admin.pages import AS_OF_SALT
 from visits.models import IsolationPoint, Visit
 from visits.tests.conftest import make_venue, make_visit, new_iin, staff_member
 

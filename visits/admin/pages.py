@@ -1,42 +1,33 @@
-"""The epidemiologists' admin for visits (docs/rules.md §5).
+"""The pages epidemiologists work in (docs/rules.md §5), next to the visit list.
 
-Visits are evidence: shown read-only, never added, changed or deleted here.
-Next to the visit list live the pages epidemiologists work in: the person
-page, contact tracing with its "mark as contacts" action, the CSV exports
-and the reports on hot spots, denied attempts and idle venues. Each checks
-its own permission (visits/migrations/0002) and each look at a person's data
-and each export leaves an entry in the audit log.
+The person page, contact tracing with its "mark as contacts" action, the CSV
+exports and the reports on hot spots, denied attempts and idle venues. Each
+checks its own permission (visits/migrations/0002) and each look at a
+person's data and each export leaves an entry in the audit log.
 """
 
 import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
-from django import forms
 from django.conf import settings
-from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
+from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import ReadOnlyAdmin
 from accounts.audit import audit_record
-from accounts.identifiers import IdentifierError, validate_iin
-from accounts.models import AuditEntry, User
-from accounts.phones import PhoneError, parse_phone
+from accounts.models import AuditEntry
 from statuses.models import StatusChoices
 from statuses.selectors import current_status, statuses_at
-from venues.admin import AlphabeticalRelatedFilter
 from venues.models import Venue
+from visits.admin.forms import Person, PersonLookupForm, ReportForm, TracingForm
 from visits.epidemiology import (
     REPORT_DAYS,
     denied_attempts,
@@ -46,20 +37,16 @@ from visits.epidemiology import (
 )
 from visits.exports import csv_document
 from visits.forms import VisitLogFilterForm
-from visits.models import IsolationPoint, Visit
+from visits.models import Visit
 from visits.rules import DENIAL_LABELS
 from visits.selectors import visit_log
-from visits.services import isolation_point_set
 from visits.tracing import (
-    DEFAULT_DAYS,
-    DEFAULT_MIN_OVERLAP,
     ContactToMark,
     contacts_csv,
     contacts_find,
     contacts_mark,
     contacts_trace,
     places,
-    whole_minutes,
 )
 
 PERSON_PERMISSION = "visits.view_person"
@@ -74,105 +61,7 @@ AS_OF_SALT = "visits.admin.tracing-as-of"
 AS_OF_MAX_AGE = 3600
 
 
-def _iin_error(exc: IdentifierError) -> forms.ValidationError:
-    return forms.ValidationError(exc.message, code=exc.code)
-
-
-class Person(NamedTuple):
-    iin: str
-    user: User | None
-    found_by: str
-
-
-class PersonLookupForm(forms.Form):
-    q = forms.CharField(
-        label=_("IIN or phone number"),
-        max_length=40,
-        error_messages={"required": _("Enter an IIN or a phone number.")},
-        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "off"}),
-    )
-
-    def clean_q(self) -> Person:
-        raw = self.cleaned_data["q"]
-        compact = "".join(raw.split())
-        if not (compact.isascii() and compact.isdigit() and len(compact) == 12):
-            try:
-                phone = parse_phone(raw, settings.SMS_ALLOWED_COUNTRIES)
-            except PhoneError:
-                pass
-            else:
-                user = User.objects.filter(phone=phone).first()
-                if user is None:
-                    raise forms.ValidationError(
-                        _("No account has this phone number."), code="no_account"
-                    )
-                return Person(iin=user.iin or "", user=user, found_by="phone")
-        try:
-            iin = validate_iin(raw)
-        except IdentifierError as exc:
-            raise _iin_error(exc) from None
-        return Person(iin=iin, user=User.objects.filter(iin=iin).first(), found_by="iin")
-
-
-class TracingForm(forms.Form):
-    iin = forms.CharField(
-        label=_("IIN of the case"),
-        max_length=40,
-        error_messages={"required": _("Enter the IIN of the case.")},
-        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
-    )
-    days = forms.IntegerField(
-        label=_("Days back"),
-        min_value=1,
-        max_value=settings.VISIT_RETENTION_DAYS,
-        required=False,
-        initial=DEFAULT_DAYS,
-    )
-    minutes = forms.IntegerField(
-        label=_("Minimum overlap, minutes"),
-        min_value=1,
-        max_value=24 * 60,
-        required=False,
-        initial=whole_minutes(DEFAULT_MIN_OVERLAP),
-    )
-
-    def clean_iin(self) -> str:
-        try:
-            return validate_iin(self.cleaned_data["iin"])
-        except IdentifierError as exc:
-            raise _iin_error(exc) from None
-
-    def clean_days(self) -> int:
-        return self.cleaned_data["days"] or DEFAULT_DAYS
-
-    def clean_minutes(self) -> int:
-        return self.cleaned_data["minutes"] or whole_minutes(DEFAULT_MIN_OVERLAP)
-
-    def tracing(self) -> dict[str, Any]:
-        return {
-            "case_iin": self.cleaned_data["iin"],
-            "days": self.cleaned_data["days"],
-            "min_overlap": datetime.timedelta(minutes=self.cleaned_data["minutes"]),
-        }
-
-    def query(self) -> str:
-        return urlencode({name: self.cleaned_data[name] for name in ("iin", "days", "minutes")})
-
-
-class ReportForm(forms.Form):
-    days = forms.IntegerField(
-        label=_("Days back"),
-        min_value=1,
-        max_value=settings.VISIT_RETENTION_DAYS,
-        required=False,
-        initial=REPORT_DAYS,
-    )
-
-    def clean_days(self) -> int:
-        return self.cleaned_data["days"] or REPORT_DAYS
-
-
-def _decision(visit: Visit) -> str:
+def decision_label(visit: Visit) -> str:
     if visit.admitted:
         return gettext("admitted")
     return str(DENIAL_LABELS.get(visit.denial_code, visit.denial_code))
@@ -188,140 +77,12 @@ def _csv_response(content: str, filename: str) -> HttpResponse:
     return response
 
 
-def _iins_searched(term: str) -> list[str] | None:
-    """The IINs a search term names (a full IIN, or an account's phone), else None."""
-    compact = "".join(term.split())
-    if compact.isascii() and compact.isdigit() and len(compact) == 12:
-        return [compact]
-    try:
-        phone = parse_phone(term, settings.SMS_ALLOWED_COUNTRIES)
-    except PhoneError:
-        return None
-    return list(User.objects.filter(phone=phone, iin__isnull=False).values_list("iin", flat=True))
+def _with_query(url: str, **params: str) -> str:
+    return f"{url}?{urlencode(params)}"
 
 
-@admin.register(Visit)
-class VisitAdmin(ReadOnlyAdmin):
-    list_display = (
-        "checked_in_at",
-        "venue",
-        "person",
-        "status",
-        "decision",
-        "method",
-        "checked_out_at",
-        "checkout_method",
-        "test_mode",
-    )
-    list_filter = (
-        "admitted",
-        "status",
-        "method",
-        "checkout_method",
-        "test_mode",
-        ("checked_in_at", admin.DateFieldListFilter),
-        ("venue__region", AlphabeticalRelatedFilter),
-        ("venue__category", AlphabeticalRelatedFilter),
-    )
-    # Matched in get_search_results, where each kind of term gets its index.
-    search_fields = ("=iin",)
-    search_help_text = _("A full IIN, a phone number, or part of a venue's name.")
-    list_select_related = ("venue",)
-    show_full_result_count = False
-    actions = None
-    fields = (
-        "venue",
-        "iin",
-        "user",
-        "method",
-        "recorded_by",
-        "status",
-        "admitted",
-        "denial",
-        "test_mode",
-        "checked_in_at",
-        "checked_out_at",
-        "checkout_method",
-    )
-
-    @admin.display(description=_("IIN"), ordering="iin")
-    def person(self, visit: Visit) -> str:
-        url = reverse("admin:visits_visit_person")
-        return format_html('<a href="{}?{}">{}</a>', url, urlencode({"q": visit.iin}), visit.iin)
-
-    @admin.display(description=_("decision"))
-    def decision(self, visit: Visit) -> str:
-        return _decision(visit)
-
-    @admin.display(description=_("reason for denial"))
-    def denial(self, visit: Visit) -> str:
-        # Stored as a code; shown as the sentence staff and visitor saw.
-        return (
-            str(DENIAL_LABELS.get(visit.denial_code, visit.denial_code))
-            if visit.denial_code
-            else ""
-        )
-
-    def get_search_results(
-        self, request: HttpRequest, queryset: QuerySet[Visit], search_term: str
-    ) -> tuple[QuerySet[Visit], bool]:
-        term = search_term.strip()
-        if not term:
-            return queryset, False
-        iins = _iins_searched(term)
-        if iins is not None:
-            return queryset.filter(iin__in=iins), False
-        # Venues first, then their visits through the (venue, time) index: an
-        # OR across the join would read the whole visits table.
-        venues = Venue.objects.filter(
-            Q(name_kk__icontains=term)
-            | Q(name_ru__icontains=term)
-            | Q(name_en__icontains=term)
-            | Q(code=term)
-        ).values("pk")
-        return queryset.filter(venue_id__in=venues), False
-
-    def changelist_view(
-        self, request: HttpRequest, extra_context: dict | None = None
-    ) -> HttpResponse:
-        term = request.GET.get("q", "").strip()
-        iins = _iins_searched(term) if term and self.has_view_permission(request) else None
-        if iins:
-            for iin in iins:
-                audit_record(
-                    actor=request.user,
-                    action=AuditEntry.Action.PERSON_VIEWED,
-                    iin=iin,
-                    detail={"page": "visit list"},
-                    request=request,
-                )
-        extra_context = {
-            **(extra_context or {}),
-            "can_view_person": request.user.has_perm(PERSON_PERMISSION),
-            "can_trace": request.user.has_perm(TRACE_PERMISSION),
-        }
-        return super().changelist_view(request, extra_context)
-
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict | None = None,
-    ) -> HttpResponse:
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if response.status_code == 200:
-            visit = self.get_object(request, unquote(object_id))
-            if visit is not None:
-                audit_record(
-                    actor=request.user,
-                    action=AuditEntry.Action.PERSON_VIEWED,
-                    iin=visit.iin,
-                    obj=visit,
-                    detail={"page": "visit"},
-                    request=request,
-                )
-        return response
+class EpidemiologyPages:
+    """The pages, routed under the visit admin's URLs; mixed into VisitAdmin."""
 
     def get_urls(self) -> list[URLPattern]:
         view = self.admin_site.admin_view
@@ -375,7 +136,7 @@ class VisitAdmin(ReadOnlyAdmin):
                     StatusChoices(overview.status.status.value).label if overview.status else ""
                 ),
                 visits=[
-                    {"visit": visit, "decision": _decision(visit)} for visit in overview.visits
+                    {"visit": visit, "decision": decision_label(visit)} for visit in overview.visits
                 ],
                 tracing_url=_with_query(reverse("admin:visits_visit_tracing"), iin=person.iin),
                 add_status_url=_with_query(
@@ -542,7 +303,7 @@ class VisitAdmin(ReadOnlyAdmin):
                 visit.iin,
                 visit.user.full_name if visit.user else "",
                 StatusChoices(visit.status).label,
-                _decision(visit),
+                decision_label(visit),
                 visit.get_method_display(),
                 str(visit.recorded_by) if visit.recorded_by else "",
             ]
@@ -580,67 +341,3 @@ class VisitAdmin(ReadOnlyAdmin):
             can_export=request.user.has_perm(EXPORT_PERMISSION),
         )
         return TemplateResponse(request, "admin/visits/visit/reports.html", context)
-
-
-def _with_query(url: str, **params: str) -> str:
-    return f"{url}?{urlencode(params)}"
-
-
-class IsolationPointAdminForm(forms.ModelForm):
-    class Meta:
-        model = IsolationPoint
-        fields = ["iin", "address", "latitude", "longitude"]
-
-    def clean_iin(self) -> str:
-        try:
-            return validate_iin(self.cleaned_data["iin"])
-        except IdentifierError as exc:
-            raise _iin_error(exc) from None
-
-
-@admin.register(IsolationPoint)
-class IsolationPointAdmin(admin.ModelAdmin):
-    form = IsolationPointAdminForm
-    list_display = (
-        "iin",
-        "address",
-        "latitude",
-        "longitude",
-        "updated_at",
-        "updated_by",
-        "set_by_epidemiologist",
-    )
-    list_select_related = ("updated_by",)
-    search_fields = ("=iin", "address")
-    show_full_result_count = False
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        # A place belongs to one IIN; another person's place is a new row.
-        shown = ("updated_at", "updated_by", "set_by_epidemiologist")
-        return ("iin", *shown) if obj else shown
-
-    def save_model(
-        self, request: HttpRequest, obj: IsolationPoint, form: Any, change: bool
-    ) -> None:
-        # Through the service, like the citizen's own form; the admin's
-        # change view runs in a transaction, so the audit entry goes with it.
-        point = isolation_point_set(
-            iin=obj.iin,
-            address=obj.address,
-            latitude=obj.latitude,
-            longitude=obj.longitude,
-            by=request.user,
-            by_epidemiologist=True,
-        )
-        audit_record(
-            actor=request.user,
-            action=AuditEntry.Action.ISOLATION_SET,
-            iin=point.iin,
-            obj=point,
-            detail={"address": point.address},
-            request=request,
-        )
-        obj.pk = point.pk
-        obj.updated_at = point.updated_at
-        obj.updated_by = point.updated_by
-        obj._state.adding = False
