@@ -6,6 +6,7 @@ act differently (a missing venue is a 404, a taken BIN offers a dispute), so
 no caller compares code strings to choose what to do.
 """
 
+from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
 
 
@@ -20,3 +21,7 @@ class AshyqError(Exception):
 
     def __str__(self) -> str:
         return str(self.message)
+
+    def validation_error(self) -> ValidationError:
+        """The same refusal as a form error, for a form that calls a service."""
+        return ValidationError(self.message, code=self.code)

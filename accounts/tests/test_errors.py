@@ -29,9 +29,8 @@ def test_every_refusal_is_an_ashyq_error(error_type: type) -> None:
 
 
 def test_the_message_is_rendered_in_the_language_where_it_is_shown() -> None:
-    with translation.override("en"):
-        with pytest.raises(IdentifierError) as caught:
-            validate_iin("12345")
+    with translation.override("en"), pytest.raises(IdentifierError) as caught:
+        validate_iin("12345")
     with translation.override("ru"):
         shown = str(caught.value)
     assert caught.value.code == "length"

@@ -8,16 +8,24 @@ from django.conf import settings
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import IINField
 from accounts.identifiers import IdentifierError, validate_iin
 from accounts.models import User
 from accounts.phones import PhoneError, parse_phone
+from accounts.selectors import account_with_iin, account_with_phone
 from visits.epidemiology import REPORT_DAYS
 from visits.models import IsolationPoint
 from visits.tracing import DEFAULT_DAYS, DEFAULT_MIN_OVERLAP, whole_minutes
 
 
-def iin_error(exc: IdentifierError) -> forms.ValidationError:
-    return forms.ValidationError(exc.message, code=exc.code)
+def days_back_field(initial: int) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=_("Days back"),
+        min_value=1,
+        max_value=settings.VISIT_RETENTION_DAYS,
+        required=False,
+        initial=initial,
+    )
 
 
 class Person(NamedTuple):
@@ -43,7 +51,7 @@ class PersonLookupForm(forms.Form):
             except PhoneError:
                 pass
             else:
-                user = User.objects.filter(phone=phone).first()
+                user = account_with_phone(phone)
                 if user is None:
                     raise forms.ValidationError(
                         _("No account has this phone number."), code="no_account"
@@ -52,24 +60,18 @@ class PersonLookupForm(forms.Form):
         try:
             iin = validate_iin(raw)
         except IdentifierError as exc:
-            raise iin_error(exc) from None
-        return Person(iin=iin, user=User.objects.filter(iin=iin).first(), found_by="iin")
+            raise exc.validation_error() from None
+        return Person(iin=iin, user=account_with_iin(iin), found_by="iin")
 
 
 class TracingForm(forms.Form):
-    iin = forms.CharField(
+    iin = IINField(
         label=_("IIN of the case"),
         max_length=40,
         error_messages={"required": _("Enter the IIN of the case.")},
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
     )
-    days = forms.IntegerField(
-        label=_("Days back"),
-        min_value=1,
-        max_value=settings.VISIT_RETENTION_DAYS,
-        required=False,
-        initial=DEFAULT_DAYS,
-    )
+    days = days_back_field(DEFAULT_DAYS)
     minutes = forms.IntegerField(
         label=_("Minimum overlap, minutes"),
         min_value=1,
@@ -77,12 +79,6 @@ class TracingForm(forms.Form):
         required=False,
         initial=whole_minutes(DEFAULT_MIN_OVERLAP),
     )
-
-    def clean_iin(self) -> str:
-        try:
-            return validate_iin(self.cleaned_data["iin"])
-        except IdentifierError as exc:
-            raise iin_error(exc) from None
 
     def clean_days(self) -> int:
         return self.cleaned_data["days"] or DEFAULT_DAYS
@@ -102,13 +98,7 @@ class TracingForm(forms.Form):
 
 
 class ReportForm(forms.Form):
-    days = forms.IntegerField(
-        label=_("Days back"),
-        min_value=1,
-        max_value=settings.VISIT_RETENTION_DAYS,
-        required=False,
-        initial=REPORT_DAYS,
-    )
+    days = days_back_field(REPORT_DAYS)
 
     def clean_days(self) -> int:
         return self.cleaned_data["days"] or REPORT_DAYS
@@ -118,9 +108,4 @@ class IsolationPointAdminForm(forms.ModelForm):
     class Meta:
         model = IsolationPoint
         fields = ["iin", "address", "latitude", "longitude"]
-
-    def clean_iin(self) -> str:
-        try:
-            return validate_iin(self.cleaned_data["iin"])
-        except IdentifierError as exc:
-            raise iin_error(exc) from None
+        field_classes = {"iin": IINField}

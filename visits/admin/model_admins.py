@@ -3,9 +3,7 @@ never added, changed or deleted here."""
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -13,10 +11,10 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import ReadOnlyAdmin
+from accounts.admin import PersonShownAuditMixin, ReadOnlyAdmin
 from accounts.audit import audit_record
-from accounts.models import AuditEntry, User
-from accounts.phones import PhoneError, parse_phone
+from accounts.models import AuditEntry
+from accounts.selectors import iins_of_phone
 from venues.admin import AlphabeticalRelatedFilter
 from venues.models import Venue
 from visits.admin.forms import IsolationPointAdminForm
@@ -36,15 +34,11 @@ def _iins_searched(term: str) -> list[str] | None:
     compact = "".join(term.split())
     if compact.isascii() and compact.isdigit() and len(compact) == 12:
         return [compact]
-    try:
-        phone = parse_phone(term, settings.SMS_ALLOWED_COUNTRIES)
-    except PhoneError:
-        return None
-    return list(User.objects.filter(phone=phone, iin__isnull=False).values_list("iin", flat=True))
+    return iins_of_phone(term)
 
 
 @admin.register(Visit)
-class VisitAdmin(EpidemiologyPages, ReadOnlyAdmin):
+class VisitAdmin(PersonShownAuditMixin, EpidemiologyPages, ReadOnlyAdmin):
     list_display = (
         "checked_in_at",
         "venue",
@@ -86,6 +80,7 @@ class VisitAdmin(EpidemiologyPages, ReadOnlyAdmin):
         "checked_out_at",
         "checkout_method",
     )
+    audit_detail = {"page": "visit"}
 
     @admin.display(description=_("IIN"), ordering="iin")
     def person(self, visit: Visit) -> str:
@@ -145,27 +140,6 @@ class VisitAdmin(EpidemiologyPages, ReadOnlyAdmin):
         }
         return super().changelist_view(request, extra_context)
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict | None = None,
-    ) -> HttpResponse:
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if response.status_code == 200:
-            visit = self.get_object(request, unquote(object_id))
-            if visit is not None:
-                audit_record(
-                    actor=request.user,
-                    action=AuditEntry.Action.PERSON_VIEWED,
-                    iin=visit.iin,
-                    obj=visit,
-                    detail={"page": "visit"},
-                    request=request,
-                )
-        return response
-
 
 @admin.register(IsolationPoint)
 class IsolationPointAdmin(admin.ModelAdmin):
@@ -193,14 +167,8 @@ class IsolationPointAdmin(admin.ModelAdmin):
     ) -> None:
         # Through the service, like the citizen's own form; the admin's
         # change view runs in a transaction, so the audit entry goes with it.
-        point = isolation_point_set(
-            iin=obj.iin,
-            address=obj.address,
-            latitude=obj.latitude,
-            longitude=obj.longitude,
-            by=request.user,
-            by_epidemiologist=True,
-        )
+        fields = {name: getattr(obj, name) for name in IsolationPointAdminForm.Meta.fields}
+        point = isolation_point_set(**fields, by=request.user, by_epidemiologist=True)
         audit_record(
             actor=request.user,
             action=AuditEntry.Action.ISOLATION_SET,

@@ -7,7 +7,6 @@ person's data and each export leaves an entry in the audit log.
 """
 
 import datetime
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,6 +21,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import AdminPagesMixin
 from accounts.audit import audit_record
 from accounts.models import AuditEntry
 from statuses.models import StatusChoices
@@ -81,7 +81,7 @@ def _with_query(url: str, **params: str) -> str:
     return f"{url}?{urlencode(params)}"
 
 
-class EpidemiologyPages:
+class EpidemiologyPages(AdminPagesMixin):
     """The pages, routed under the visit admin's URLs; mixed into VisitAdmin."""
 
     def get_urls(self) -> list[URLPattern]:
@@ -107,18 +107,10 @@ class EpidemiologyPages:
         if not request.user.has_perms(permissions):
             raise PermissionDenied
 
-    def _context(self, request: HttpRequest, title: str, **values: Any) -> dict[str, Any]:
-        return {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": title,
-            **values,
-        }
-
     def person_view(self, request: HttpRequest) -> HttpResponse:
         self._require(request, PERSON_PERMISSION)
         form = PersonLookupForm(request.GET if "q" in request.GET else None)
-        context = self._context(request, _("Person"), form=form)
+        context = self.page_context(request, _("Person"), form=form)
         if form.is_bound and form.is_valid():
             person: Person = form.cleaned_data["q"]
             overview = person_overview(iin=person.iin, user=person.user)
@@ -161,7 +153,7 @@ class EpidemiologyPages:
         if request.method == "POST":
             return self._mark_contacts(request)
         form = TracingForm(request.GET if "iin" in request.GET else None)
-        context = self._context(request, _("Contact tracing"), form=form)
+        context = self.page_context(request, _("Contact tracing"), form=form)
         if form.is_bound and form.is_valid():
             now = timezone.now()
             contacts = contacts_trace(**form.tracing(), by=request.user, request=request, now=now)
@@ -192,7 +184,7 @@ class EpidemiologyPages:
         self._require(request, ADD_STATUS_PERMISSION)
         form = TracingForm(request.POST)
         if not form.is_valid():
-            context = self._context(request, _("Contact tracing"), form=form)
+            context = self.page_context(request, _("Contact tracing"), form=form)
             return TemplateResponse(request, "admin/visits/visit/tracing.html", context)
         back = f"{reverse('admin:visits_visit_tracing')}?{form.query()}"
         try:
@@ -329,7 +321,7 @@ class EpidemiologyPages:
         form = ReportForm(request.GET or None)
         days = form.cleaned_data["days"] if form.is_bound and form.is_valid() else REPORT_DAYS
         now = timezone.now()
-        context = self._context(
+        context = self.page_context(
             request,
             _("Hot spots, denied attempts and idle venues"),
             form=form,
