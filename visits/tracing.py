@@ -31,7 +31,6 @@ from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
 from django.http import HttpRequest
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 from modeltranslation.utils import get_language, resolution_order
 
 from accounts.audit import audit_record
@@ -41,7 +40,6 @@ from statuses import notes
 from statuses.models import StatusRecord
 from statuses.rules import Source, Status
 from statuses.services import record_add
-from visits.exports import csv_document
 from visits.models import Visit
 
 DEFAULT_DAYS = 14
@@ -556,38 +554,3 @@ def _contact_marked(mark: ContactToMark) -> bool:
         valid_from=mark.last_contact_end,
         lifted_at__isnull=True,
     ).exists()
-
-
-def contacts_csv(contacts: Sequence[Contact]) -> str:
-    """Tracing results for a spreadsheet: one row per overlap, full IINs."""
-    header = [
-        _("Contact IIN"),
-        _("Name"),
-        _("Phone"),
-        _("Venue"),
-        _("Contact from"),
-        _("Contact to"),
-        _("Case from"),
-        _("Case to"),
-        _("Overlap, minutes"),
-    ]
-    rows = (
-        [
-            contact.iin,
-            contact.account.full_name if contact.account else "",
-            contact.account.phone if contact.account else "",
-            item.venue_name,
-            _local(item.contact_start),
-            _local(item.contact_end),
-            _local(item.case_start),
-            _local(item.case_end),
-            item.minutes,
-        ]
-        for contact in contacts
-        for item in contact.overlaps
-    )
-    return csv_document(header, rows)
-
-
-def _local(value: datetime.datetime) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")

@@ -27,7 +27,7 @@ from statuses.selectors import current_status
 from statuses.services import STATUS_IN_SENTENCE
 from venues.models import Venue
 from venues.selectors import is_venue_admin, managed_venue, venue_for, venues_for
-from visits.exports import csv_document
+from visits.exports import csv_download, visit_log_header, visit_log_rows
 from visits.forms import IsolationPointForm, StaffScanForm, VisitLogFilterForm
 from visits.lookups import status_lookup_record, status_lookups_of
 from visits.models import IsolationPoint, Visit
@@ -438,30 +438,9 @@ def venue_export(request: HttpRequest, venue_id: int) -> HttpResponse:
     venue = managed_venue(request.user, venue_id)
     filters = VisitLogFilterForm(request.GET or None)
     visits = visit_log(venue, **filters.filters())
-    header = [
-        _("Checked in"),
-        _("Checked out"),
-        _("IIN"),
-        _("Status"),
-        _("Decision"),
-        _("Reason"),
-        _("How"),
-    ]
-    rows = (
-        [
-            timezone.localtime(visit.checked_in_at).strftime("%Y-%m-%d %H:%M"),
-            timezone.localtime(visit.checked_out_at).strftime("%Y-%m-%d %H:%M")
-            if visit.checked_out_at
-            else "",
-            mask_iin(visit.iin),
-            StatusChoices(visit.status).label,
-            _("admitted") if visit.admitted else _("denied"),
-            DENIAL_LABELS.get(visit.denial_code, ""),
-            visit.get_method_display(),
-        ]
-        for visit in visits.iterator(chunk_size=2000)
-    )
     logger.info("account %s exported the visit log of venue %s", request.user.pk, venue.pk)
-    response = HttpResponse(csv_document(header, rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="ashyq-visits-{venue.pk}.csv"'
-    return response
+    return csv_download(
+        visit_log_header(full=False),
+        visit_log_rows(visits, full=False),
+        f"ashyq-visits-{venue.pk}.csv",
+    )

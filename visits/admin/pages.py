@@ -35,14 +35,19 @@ from visits.epidemiology import (
     idle_venues,
     person_overview,
 )
-from visits.exports import csv_document
+from visits.exports import (
+    contacts_header,
+    contacts_rows,
+    csv_download,
+    visit_log_header,
+    visit_log_rows,
+)
 from visits.forms import VisitLogFilterForm
 from visits.models import Visit
 from visits.rules import DENIAL_LABELS
 from visits.selectors import visit_log
 from visits.tracing import (
     ContactToMark,
-    contacts_csv,
     contacts_find,
     contacts_mark,
     contacts_trace,
@@ -65,16 +70,6 @@ def decision_label(visit: Visit) -> str:
     if visit.admitted:
         return gettext("admitted")
     return str(DENIAL_LABELS.get(visit.denial_code, visit.denial_code))
-
-
-def _local(value: datetime.datetime | None) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
-
-
-def _csv_response(content: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def _with_query(url: str, **params: str) -> str:
@@ -256,7 +251,6 @@ class EpidemiologyPages(AdminPagesMixin):
             url = reverse("admin:visits_visit_tracing")
             return HttpResponseRedirect(f"{url}?{request.GET.urlencode()}")
         contacts = contacts_find(**form.tracing())
-        content = contacts_csv(contacts)
         audit_record(
             actor=request.user,
             action=AuditEntry.Action.EXPORTED,
@@ -271,49 +265,31 @@ class EpidemiologyPages(AdminPagesMixin):
             request=request,
         )
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-        return _csv_response(content, f"ashyq-contacts-{stamp}.csv")
+        return csv_download(
+            contacts_header(), contacts_rows(contacts), f"ashyq-contacts-{stamp}.csv"
+        )
 
     def venue_export_view(self, request: HttpRequest, venue_id: int) -> HttpResponse:
         self._require(request, EXPORT_PERMISSION)
         venue = get_object_or_404(Venue, pk=venue_id)
         filters = VisitLogFilterForm(request.GET or None).filters()
-        visits = list(visit_log(venue, **filters).select_related("recorded_by"))
-        header = [
-            gettext("Checked in"),
-            gettext("Checked out"),
-            gettext("IIN"),
-            gettext("Name"),
-            gettext("Status"),
-            gettext("Decision"),
-            gettext("How"),
-            gettext("Recorded by"),
-        ]
-        rows = [
-            [
-                _local(visit.checked_in_at),
-                _local(visit.checked_out_at),
-                visit.iin,
-                visit.user.full_name if visit.user else "",
-                StatusChoices(visit.status).label,
-                decision_label(visit),
-                visit.get_method_display(),
-                str(visit.recorded_by) if visit.recorded_by else "",
-            ]
-            for visit in visits
-        ]
-        content = csv_document(header, rows)
+        visits = visit_log(venue, **filters)
         audit_record(
             actor=request.user,
             action=AuditEntry.Action.EXPORTED,
             obj=venue,
             detail={
                 "export": "venue visits",
-                "rows": len(rows),
+                "rows": visits.count(),
                 "filters": {key: str(value) for key, value in filters.items()},
             },
             request=request,
         )
-        return _csv_response(content, f"ashyq-venue-{venue.pk}-visits.csv")
+        return csv_download(
+            visit_log_header(full=True),
+            visit_log_rows(visits, full=True),
+            f"ashyq-venue-{venue.pk}-visits.csv",
+        )
 
     def reports_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):

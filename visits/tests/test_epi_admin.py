@@ -94,8 +94,10 @@ def tracing_url(**params) -> str:
 
 
 def read_csv(response) -> list[list[str]]:
-    assert response.content.startswith(BOM)
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert response.streaming
+    content = b"".join(response.streaming_content)
+    assert content.startswith(BOM)
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
 
 
 def entries() -> list[tuple]:
@@ -626,6 +628,7 @@ def test_venue_export_has_full_iins_cyrillic_and_no_formulas(client, epi, scene)
         "Name",
         "Status",
         "Decision",
+        "Reason",
         "How",
         "Recorded by",
     ]
@@ -635,6 +638,7 @@ def test_venue_export_has_full_iins_cyrillic_and_no_formulas(client, epi, scene)
         attacker.iin,
         "'=cmd|' /C calc'!A0",
         "Yellow",
+        "denied",
         "yellow status, too far from home",
         "self scan",
         "",

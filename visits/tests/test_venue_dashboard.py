@@ -1,6 +1,9 @@
-"""The organisation dashboard: dates typed in the page's language, bars with numbers."""
+"""The organisation dashboard: dates typed in the page's language, bars with numbers,
+the visit log as a streamed CSV."""
 
+import csv
 import datetime
+import io
 import re
 import zoneinfo
 
@@ -8,6 +11,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.identifiers import mask_iin
+from visits.exports import BOM, visit_log_rows
+from visits.models import Visit
 from visits.tests.conftest import make_venue, make_visit
 
 pytestmark = pytest.mark.django_db
@@ -88,3 +94,57 @@ def test_the_seven_day_bars_carry_their_numbers(client, venue_and_owner):
     # Two columns on a desktop: the summary and the log.
     assert '<body class="wide">' in html
     assert html.index('class="dashboard-summary"') < html.index('class="dashboard-log"')
+
+
+def export(client, owner, venue, language: str) -> tuple[object, list[list[str]]]:
+    client.force_login(owner)
+    client.cookies["django_language"] = language
+    response = client.get(reverse("visits:venue_export", args=[venue.pk]))
+    assert response.streaming
+    content = b"".join(response.streaming_content)
+    assert content.startswith(BOM.encode())
+    return response, list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+
+
+def test_the_log_is_streamed_with_masked_iins_newest_first(client, venue_and_owner):
+    venue, owner = venue_and_owner
+    visits = list(Visit.objects.filter(venue=venue).order_by("-checked_in_at"))
+
+    response, rows = export(client, owner, venue, "en")
+
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="ashyq-visits-{venue.pk}.csv"'
+    )
+    assert rows[0] == ["Checked in", "Checked out", "IIN", "Status", "Decision", "Reason", "How"]
+    assert [row[2] for row in rows[1:]] == [mask_iin(visit.iin) for visit in visits]
+    assert rows[1] == [
+        "2021-09-20 11:00",
+        "",
+        mask_iin(visits[0].iin),
+        "Green",
+        "admitted",
+        "",
+        "self scan",
+    ]
+    denied = ["2021-09-17 12:00", "", mask_iin(visits[3].iin), "Red", "denied", "red status"]
+    assert rows[4] == [*denied, "self scan"]
+
+
+def test_the_streamed_file_speaks_the_language_of_the_page(client, venue_and_owner):
+    venue, owner = venue_and_owner
+
+    _, rows = export(client, owner, venue, "kk")
+
+    assert rows[0][0] == "Кірген уақыты"
+    assert rows[4][4] == "кіргізілмеді"
+
+
+def test_the_rows_come_from_a_cursor_not_a_list(venue_and_owner):
+    # A list of a year of a mall's visits would not fit in a worker's memory.
+    venue, _ = venue_and_owner
+    visits = Visit.objects.filter(venue=venue).order_by("checked_in_at")
+
+    rows = list(visit_log_rows(visits, full=False))
+
+    assert len(rows) == 4
+    assert visits._result_cache is None
