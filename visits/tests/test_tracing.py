@@ -1,19 +1,15 @@
 """Contact tracing (docs/rules.md §5): the overlap arithmetic, the query, and marking contacts."""
 
 import datetime
-import os
-import random
 import re
 import zoneinfo
 
 import pytest
-from django.db import connection
 from django.utils import translation
 
 from accounts.models import AuditEntry, User
 from statuses.models import StatusRecord
-from visits.models import Visit
-from visits.tests.conftest import make_venue, make_visit, new_iin
+from visits.tests.conftest import busy_table_case, make_venue, make_visit, needs_postgresql, new_iin
 from visits.tracing import (
     Account,
     ContactToMark,
@@ -22,8 +18,6 @@ from visits.tracing import (
     case_visits,
     contacts_find,
     contacts_mark,
-    contacts_sql,
-    contacts_statement,
     is_contact,
     overlap,
     visit_end,
@@ -251,72 +245,9 @@ def test_contacts_find_of_a_person_without_visits_is_empty(assert_max_queries):
         assert contacts_find(case_iin=new_iin(), now=NOW) == []
 
 
-def _random_visits(venues, people, count: int, seed: int) -> None:
-    rng = random.Random(seed)  # noqa: S311 - repeatable test data, not a secret
-    visits = []
-    for _ in range(count):
-        checked_in_at = NOW - datetime.timedelta(microseconds=rng.randrange(15 * 86_400_000_000))
-        stay = datetime.timedelta(microseconds=rng.randrange(4 * 3_600_000_000))
-        checked_out_at = checked_in_at + stay
-        if checked_out_at > NOW or rng.random() < 0.1:
-            checked_out_at = None
-        admitted = rng.random() < 0.9
-        visits.append(
-            Visit(
-                venue=rng.choice(venues),
-                iin=rng.choice(people),
-                method=Visit.Method.SELF_SCAN,
-                status="green" if admitted else "red",
-                admitted=admitted,
-                denial_code="" if admitted else "red",
-                checked_in_at=checked_in_at,
-                checked_out_at=checked_out_at if admitted else None,
-            )
-        )
-    Visit.objects.bulk_create(visits)
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize(("days", "minutes"), [(14, 15), (3, 1), (14, 60)])
-def test_contacts_sql_gives_the_same_answer_as_the_orm(days, minutes):
-    venues = [make_venue(name=f"Venue {number}") for number in range(5)]
-    venues[0].max_stay = HOUR
-    venues[0].save(update_fields=["max_stay"])
-    people = [new_iin() for _ in range(40)]
-    for number, iin in enumerate(people[:10]):
-        User.objects.create_user(f"+7707{number:07d}", iin=iin)
-    _random_visits(venues, people, 600, seed=days * 100 + minutes)
-    min_overlap = datetime.timedelta(minutes=minutes)
-
-    for case in people[:8]:
-        orm = contacts_find(case_iin=case, now=NOW, days=days, min_overlap=min_overlap)
-        sql = contacts_sql(case_iin=case, now=NOW, days=days, min_overlap=min_overlap)
-
-        assert sql == orm
-    assert any(contacts_find(case_iin=case, now=NOW) for case in people[:8])
-
-
-def needs_postgresql() -> None:
-    if connection.vendor != "postgresql":
-        if os.environ.get("CI"):
-            pytest.fail("The query plan test must run on PostgreSQL in CI (set DATABASE_URL).")
-        pytest.skip("The query plan is PostgreSQL's; this test needs DATABASE_URL.")
-
-
 @pytest.fixture
 def busy_table(db) -> str:
-    """About 2000 visits over 50 venues and two weeks, and a case among them."""
-    venues = [make_venue(name=f"Venue {number}") for number in range(50)]
-    people = [new_iin() for _ in range(300)]
-    _random_visits(venues, people, 2000, seed=2021)
-    case = people[0]
-    for hours in (30, 80, 200):
-        start = NOW - hours * HOUR
-        make_visit(venues[hours % 50], iin=case, checked_in_at=start, checked_out_at=start + HOUR)
-    with connection.cursor() as cursor:
-        # Statistics as autovacuum would gather them on a live table.
-        cursor.execute("ANALYZE visits_visit")
-    return case
+    return busy_table_case(NOW)
 
 
 INDEX_SCAN = re.compile(
@@ -335,23 +266,6 @@ def test_candidate_query_reads_the_venue_time_index_not_the_whole_table(busy_tab
     plan = query.explain()
 
     assert INDEX_SCAN.search(plan), plan
-    assert "Seq Scan on visits_visit" not in plan, plan
-
-
-@pytest.mark.django_db
-def test_contacts_statement_reads_the_indexes_not_the_whole_table(busy_table):
-    needs_postgresql()
-    sql, params, _as_time = contacts_statement(case_iin=busy_table, now=NOW)
-
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-
-    # Both sides come from indexes: the case's visits from (iin, time), the
-    # others per case visit from a venue index; on a table this small the
-    # planner may prefer the plain venue_id index to (venue, time).
-    assert re.search(r"Bitmap Index Scan on visit_iin_time|Index Scan using visit_iin_time", plan)
-    assert re.search(r"Index Scan (on|using) (visit_venue_time|visits_visit_venue_id_)", plan), plan
     assert "Seq Scan on visits_visit" not in plan, plan
 
 
