@@ -72,25 +72,6 @@ def give_status(iin: str, status: str) -> None:
 
 
 @pytest.fixture
-def assert_max_queries():
-    """Like django_assert_max_num_queries, but blind to SQLite's explicit BEGIN,
-    which PostgreSQL does not send: the budget is about real round trips."""
-    from contextlib import contextmanager
-
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    @contextmanager
-    def check(limit: int):
-        with CaptureQueriesContext(connection) as context:
-            yield context
-        queries = [q["sql"] for q in context.captured_queries if q["sql"] != "BEGIN"]
-        assert len(queries) <= limit, "\n\n".join([f"{len(queries)} queries:", *queries])
-
-    return check
-
-
-@pytest.fixture
 def client(client):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client

@@ -165,11 +165,14 @@ def test_self_check_in_post_stays_within_the_query_budget(client, assert_num_que
             admitted=True,
             checked_in_at=venue.created_at,
         )
-    client.force_login(citizen("green"))
+    person = citizen("green")
+    client.force_login(person)
 
     # The account (from the cache once it is warm), the venue lock, the reads
     # after it, the visit and COMMIT; the session comes from Redis in production.
     with assert_num_queries(5 + session_queries()):
         response = client.post(reverse("visits:venue_entry", args=[venue.code]), {"nonce": "q"})
 
-    assert response.status_code == 302
+    visit = Visit.objects.get(iin=person.iin)
+    assert (visit.venue, visit.admitted, visit.nonce) == (venue, True, "q")
+    assert response["Location"] == reverse("visits:detail", args=[visit.pk])

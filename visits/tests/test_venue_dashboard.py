@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.identifiers import mask_iin
 from visits.exports import BOM, visit_log_rows
 from visits.models import Visit
-from visits.tests.conftest import make_venue, make_visit
+from visits.tests.conftest import make_venue, make_visit, session_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -148,3 +148,54 @@ def test_the_rows_come_from_a_cursor_not_a_list(venue_and_owner):
 
     assert len(rows) == 4
     assert visits._result_cache is None
+
+
+def test_the_venue_dashboard_takes_a_fixed_number_of_queries(
+    client, venue_and_owner, django_assert_num_queries
+):
+    venue, owner = venue_and_owner
+    dashboard(client, owner, venue, "en")  # the account is in the cache from now on
+
+    # The venue with its organisation, region and category (whether the viewer
+    # administers it and its capacity need no more), today's counts, the seven
+    # days, the log's count and its page, people inside.
+    with django_assert_num_queries(6 + session_queries()):
+        response = client.get(reverse("visits:venue_dashboard", args=[venue.pk]))
+
+    html = response.content.decode()
+    log = html[html.index('class="dashboard-log"') :]
+    assert log.count("<tr>") - 1 == 4
+
+
+def test_the_dashboard_of_all_venues_takes_a_fixed_number_of_queries(
+    client, venue_and_owner, django_assert_num_queries
+):
+    venue, owner = venue_and_owner
+    other = make_venue(admin=owner, name="Cafe", name_kk="Cafe")
+    make_visit(other, checked_in_at=timezone.now())
+    client.force_login(owner)
+    url = reverse("visits:dashboard")
+    client.get(url)  # the account is in the cache from now on
+
+    # The venues with their category, region and zone, people inside each, and
+    # today's counts of each: the same for two venues as for two hundred.
+    with django_assert_num_queries(3 + session_queries()):
+        response = client.get(url)
+
+    html = response.content.decode()
+    assert html.count(f'href="{reverse("visits:venue_dashboard", args=[other.pk])}"') == 1
+    assert html.count(f'href="{reverse("visits:venue_dashboard", args=[venue.pk])}"') == 1
+
+
+def test_the_export_takes_a_fixed_number_of_queries(
+    client, venue_and_owner, django_assert_num_queries
+):
+    venue, owner = venue_and_owner
+    export(client, owner, venue, "en")
+
+    # The venue the viewer administers, then the rows through one cursor.
+    with django_assert_num_queries(2 + session_queries()):
+        response = client.get(reverse("visits:venue_export", args=[venue.pk]))
+        content = b"".join(response.streaming_content)
+
+    assert content.decode("utf-8-sig").count("\r\n") == 5
