@@ -11,7 +11,6 @@ check-in field all share one definition of "valid".
 import datetime
 import re
 from dataclasses import dataclass
-from typing import Literal
 
 from django.utils.translation import gettext_lazy as _
 
@@ -126,10 +125,6 @@ def validate_iin(raw: str) -> str:
 
 def iin_birth_date(iin: str) -> datetime.date:
     return _birth_date(validate_iin(iin))
-
-
-def iin_sex(iin: str) -> Literal["male", "female"]:
-    return "male" if int(validate_iin(iin)[6]) % 2 else "female"
 
 
 def validate_bin(raw: str) -> str:

@@ -54,10 +54,6 @@ def csv_lines(header: Iterable[object], rows: Iterable[Iterable[object]]) -> Ite
         yield writer.writerow([csv_safe(cell) for cell in row])
 
 
-def csv_document(header: Iterable[object], rows: Iterable[Iterable[object]]) -> str:
-    return "".join(csv_lines(header, rows))
-
-
 def csv_download(
     header: Iterable[object], rows: Iterable[Iterable[object]], filename: str
 ) -> StreamingHttpResponse:

@@ -123,10 +123,6 @@ class Contact:
     account: Account | None
 
     @property
-    def has_account(self) -> bool:
-        return self.account is not None
-
-    @property
     def last_contact_end(self) -> datetime.datetime:
         """The moment the last contact ended: a contact's quarantine counts from it
         (docs/rules.md §2)."""
@@ -139,10 +135,6 @@ class Contact:
     @property
     def minutes(self) -> int:
         return whole_minutes(self.duration)
-
-    @property
-    def venue_names(self) -> list[str]:
-        return list(dict.fromkeys(item.venue_name for item in self.overlaps))
 
 
 class CaseVisit(NamedTuple):

@@ -222,7 +222,9 @@ def test_contacts_find_groups_a_person_met_twice_and_puts_the_longest_first(venu
 
     found = contacts_find(case_iin=case, now=NOW)
 
-    assert [(c.iin, c.minutes, c.venue_names, c.last_contact_end) for c in found] == [
+    assert [
+        (c.iin, c.minutes, [o.venue_name for o in c.overlaps], c.last_contact_end) for c in found
+    ] == [
         (twice, 40, ["Magnum", "Cafe"], at(11, 40)),
         (once, 30, ["Magnum"], at(10, 30)),
     ]
