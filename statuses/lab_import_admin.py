@@ -18,13 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import AdminPagesMixin
 from statuses.forms import LabImportUploadForm
-from statuses.imports import (
-    import_progress,
-    lab_import_confirm,
-    lab_import_upload,
-    message_for,
-    report_rows,
-)
+from statuses.imports import import_progress, lab_import_confirm, lab_import_upload
+from statuses.lab_messages import message_for, report_rows
 from statuses.models import LabImport, SourceChoices
 
 

@@ -12,8 +12,8 @@ from statuses.imports import (
     lab_import_commit,
     lab_import_confirm,
     lab_import_upload,
-    parse_lab_csv,
 )
+from statuses.lab_csv import EXPECTED_COLUMNS, ParsedFile, parse_lab_csv
 from statuses.models import LabImport, LabResult, Notification, StatusRecord
 from statuses.rules import Source
 from statuses.tests.factories import UserFactory, iin, valid_iins
@@ -29,7 +29,7 @@ def csv_bytes(*rows: str, header: str = HEADER, encoding: str = "utf-8") -> byte
     return (header + "".join(f"{row}\n" for row in rows)).encode(encoding)
 
 
-def parse(*rows: str, **kwargs) -> imports.ParsedFile:
+def parse(*rows: str, **kwargs) -> ParsedFile:
     return parse_lab_csv(csv_bytes(*rows, **kwargs), now=NOW)
 
 
@@ -149,7 +149,7 @@ def test_lab_import_check_of_a_malformed_file_fails_with_a_report(now, uploader)
             "code": "missing_columns",
             "params": {
                 "missing": "iin, sample_id, taken_at, result, lab",
-                "expected": imports.EXPECTED_COLUMNS,
+                "expected": EXPECTED_COLUMNS,
             },
         }
     }

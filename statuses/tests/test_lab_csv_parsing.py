@@ -6,10 +6,8 @@ import datetime
 import pytest
 from django.utils import translation
 
-from statuses import imports
-from statuses.imports import (
-    parse_lab_csv,
-)
+from statuses import lab_csv
+from statuses.lab_csv import parse_lab_csv
 from statuses.rules import Source
 from statuses.tests.test_imports import (
     ALMATY,
@@ -44,7 +42,7 @@ def test_parse_lab_csv_accepts_result(result, source):
     assert parsed.error is None
     assert parsed.rejected == []
     assert parsed.rows == [
-        imports.ParsedRow(
+        lab_csv.ParsedRow(
             line=2,
             iin=IIN_A,
             sample_id="S-1",
@@ -246,17 +244,17 @@ def test_parse_lab_csv_reads_quoted_values():
         (
             b"iin,sample_id,result,lab\n",
             "missing_columns",
-            {"missing": "taken_at", "expected": imports.EXPECTED_COLUMNS},
+            {"missing": "taken_at", "expected": lab_csv.EXPECTED_COLUMNS},
         ),
         (
             b"iin,sample,taken_at,result,lab,comment\n",
             "missing_columns",
-            {"missing": "sample_id", "expected": imports.EXPECTED_COLUMNS},
+            {"missing": "sample_id", "expected": lab_csv.EXPECTED_COLUMNS},
         ),
         (
             b"iin,sample_id,taken_at,result,lab,comment\n",
             "unknown_columns",
-            {"unknown": "comment", "expected": imports.EXPECTED_COLUMNS},
+            {"unknown": "comment", "expected": lab_csv.EXPECTED_COLUMNS},
         ),
         (
             "iin,ИИН,sample_id,taken_at,result,lab\n".encode(),
@@ -290,7 +288,7 @@ def test_parse_lab_csv_file_error_names_the_columns():
 
 
 def test_parse_lab_csv_refuses_a_file_too_large(monkeypatch):
-    monkeypatch.setattr(imports, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(lab_csv, "MAX_FILE_BYTES", 100)
 
     parsed = parse(*[f"{IIN_A},S-{n},2021-09-14,negative,KDL" for n in range(5)])
 
@@ -298,7 +296,7 @@ def test_parse_lab_csv_refuses_a_file_too_large(monkeypatch):
 
 
 def test_parse_lab_csv_refuses_too_many_rows(monkeypatch):
-    monkeypatch.setattr(imports, "MAX_ROWS", 3)
+    monkeypatch.setattr(lab_csv, "MAX_ROWS", 3)
 
     three = parse(*[f"{IIN_A},S-{n},2021-09-14,negative,KDL" for n in range(3)])
     four = parse(*[f"{IIN_A},S-{n},2021-09-14,negative,KDL" for n in range(4)])
