@@ -13,13 +13,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.errors import AshyqError
 from venues.forms import DisputeForm, InviteForm, OrganisationForm, VenueForm
-from venues.models import Invitation, StaffMembership
 from venues.qr import kiosk_url, qr_file, qr_svg_inline
 from venues.selectors import (
+    invitations_waiting,
     is_venue_admin,
     managed_venue,
     organisations_for,
     public_url,
+    staff_of,
     venue_for,
     venues_for,
 )
@@ -193,8 +194,8 @@ def staff(request: HttpRequest, venue_id: int) -> HttpResponse:
         {
             "venue": venue,
             "form": form,
-            "members": StaffMembership.objects.filter(venue=venue).select_related("user"),
-            "invitations": Invitation.objects.filter(venue=venue, accepted_at__isnull=True),
+            "members": staff_of(venue),
+            "invitations": invitations_waiting(venue),
         },
     )
 

@@ -30,15 +30,17 @@ from venues.selectors import is_venue_admin, managed_venue, venue_for, venues_fo
 from visits.exports import csv_download, visit_log_header, visit_log_rows
 from visits.forms import IsolationPointForm, StaffScanForm, VisitLogFilterForm
 from visits.lookups import status_lookup_record, status_lookups_of
-from visits.models import IsolationPoint, Visit
+from visits.models import Visit
 from visits.rules import DENIAL_LABELS
 from visits.selectors import (
     daily_counts,
+    isolation_place,
     occupancy,
     today_by_venue,
     today_summary,
     verdict_now,
     visit_log,
+    visits_of,
     worsened_inside,
 )
 from visits.services import (
@@ -154,11 +156,7 @@ def visit_exit(request: HttpRequest, visit_id: int) -> HttpResponse:
 
 @login_required
 def history(request: HttpRequest) -> HttpResponse:
-    visits = (
-        Visit.objects.filter(user=request.user)
-        .select_related("venue", "venue__category")
-        .order_by("-checked_in_at")[:100]
-    )
+    visits = visits_of(request.user)
     return render(
         request,
         "visits/history.html",
@@ -190,7 +188,7 @@ def isolation_point(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(
             reverse("profile") + "?" + urlencode({"next": request.get_full_path()})
         )
-    point = IsolationPoint.objects.filter(iin=user.iin).first()
+    point = isolation_place(user.iin)
     if point is not None and point.set_by_epidemiologist:
         # Shown, not offered for editing; a POST (an old tab, a crafted
         # request) is refused with the same words and changes nothing.

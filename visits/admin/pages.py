@@ -28,6 +28,7 @@ from statuses.models import StatusChoices
 from statuses.selectors import current_status, statuses_at
 from venues.models import Venue
 from visits.admin.forms import Person, PersonLookupForm, ReportForm, TracingForm
+from visits.contacts import ContactToMark, contacts_mark, contacts_trace
 from visits.epidemiology import (
     REPORT_DAYS,
     denied_attempts,
@@ -46,13 +47,7 @@ from visits.forms import VisitLogFilterForm
 from visits.models import Visit
 from visits.rules import DENIAL_LABELS
 from visits.selectors import visit_log
-from visits.tracing import (
-    ContactToMark,
-    contacts_find,
-    contacts_mark,
-    contacts_trace,
-    places,
-)
+from visits.tracing import contacts_find, places
 
 PERSON_PERMISSION = "visits.view_person"
 TRACE_PERMISSION = "visits.trace_contacts"

@@ -6,16 +6,13 @@ from django.utils import translation
 
 from accounts.models import AuditEntry, User
 from statuses.models import StatusRecord
+from visits.contacts import ContactToMark, contacts_mark
 from visits.tests.conftest import new_iin
 from visits.tests.test_tracing import (
     DAY,
     NOW,
     _frozen,  # noqa: F401 - the clock at noon in Almaty and English, as for tracing
     at,
-)
-from visits.tracing import (
-    ContactToMark,
-    contacts_mark,
 )
 
 
@@ -109,7 +106,7 @@ def test_a_contact_marked_by_someone_else_meanwhile_is_skipped(
 ):
     """The other epidemiologist's record lands between our read and our insert."""
     from statuses import services
-    from visits import tracing
+    from visits import contacts
 
     case = new_iin()
     person = User.objects.create_user("+77011110001", iin=new_iin(), language="kk")
@@ -128,7 +125,7 @@ def test_a_contact_marked_by_someone_else_meanwhile_is_skipped(
             )
         return real_record_add(**fields)
 
-    monkeypatch.setattr(tracing, "record_add", racing_record_add)
+    monkeypatch.setattr(contacts, "record_add", racing_record_add)
     with django_capture_on_commit_callbacks(execute=True):
         created = contacts_mark(
             case_iin=case,
