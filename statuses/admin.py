@@ -28,13 +28,7 @@ from accounts.admin import (
 )
 from accounts.selectors import iins_of_phone
 from statuses.forms import LiftForm, StatusRecordAddForm
-from statuses.models import (
-    LabResult,
-    Notification,
-    StatusChoices,
-    StatusInfo,
-    StatusRecord,
-)
+from statuses.models import LabResult, Notification, StatusChoices, StatusInfo, StatusRecord
 from statuses.selectors import current_status
 from statuses.services import StatusError, record_add, record_lift
 

@@ -15,10 +15,8 @@ from accounts.personal_qr import personal_qr_token
 from statuses.services import warn_expiring
 from tests.pages import english_in_text, page_problems
 from tests.sample import ORGANISATION_BIN, give_status, new_iin, person
-from tests.test_language_crawl import (
-    Reader,
-    browser,
-)
+from tests.test_language_crawl import Reader, browser
+from venues.tests.conftest import venue_data as valid_venue_data
 from visits.models import IsolationPoint
 
 pytestmark = pytest.mark.django_db
@@ -81,24 +79,9 @@ def test_the_isolation_point_form_answers_in_the_language(language, sample):
     assert reader.problems == {}, reader.report()
 
 
-def venue_data(prefix: str = "", **overrides) -> dict:
-    from venues.models import Category, Region
-
-    data = {
-        "name_kk": "Жаңа дүкен",
-        "name_ru": "Новый магазин",
-        "name_en": "New shop",
-        "category": Category.objects.get(code="grocery").pk,
-        "region": Region.objects.get(code="almaty").pk,
-        "address": "Алматы, Достық даңғылы 5",
-        "latitude": "43.238949",
-        "longitude": "76.889709",
-        "capacity": "40",
-        "pcr": "",
-        "max_stay_hours": "3",
-    }
-    data.update(overrides)
-    return {f"{prefix}{name}": value for name, value in data.items()}
+def venue_data(prefix: str = "", **overrides: object) -> dict[str, object]:
+    # A Kazakh address: an English one would be English text on a Kazakh page.
+    return valid_venue_data(prefix, **{"address": "Алматы, Достық даңғылы 5", **overrides})
 
 
 VENUE_MISTAKES = [

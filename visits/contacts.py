@@ -18,13 +18,7 @@ from statuses import notes
 from statuses.models import StatusRecord
 from statuses.rules import Source, Status
 from statuses.services import record_add
-from visits.tracing import (
-    DEFAULT_DAYS,
-    DEFAULT_MIN_OVERLAP,
-    Contact,
-    contacts_find,
-    whole_minutes,
-)
+from visits.tracing import DEFAULT_DAYS, DEFAULT_MIN_OVERLAP, Contact, contacts_find, whole_minutes
 
 
 def contacts_trace(

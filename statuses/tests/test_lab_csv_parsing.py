@@ -9,14 +9,7 @@ from django.utils import translation
 from statuses import lab_csv
 from statuses.lab_csv import parse_lab_csv
 from statuses.rules import Source
-from statuses.tests.test_imports import (
-    ALMATY,
-    HEADER,
-    IIN_A,
-    IIN_B,
-    NOW,
-    parse,
-)
+from statuses.tests.test_imports import ALMATY, HEADER, IIN_A, IIN_B, NOW, parse
 
 
 @pytest.mark.parametrize(

@@ -12,11 +12,7 @@ from django.utils import translation
 from venues.models import Category, Invitation, Organisation, StaffMembership, Venue
 from venues.tests.conftest import venue_data
 from venues.tests.factories import UserFactory, VenueFactory
-from venues.tests.test_register import (
-    REGISTER_URL,
-    alerts,
-    registration,
-)
+from venues.tests.test_register import REGISTER_URL, alerts, registration
 
 pytestmark = pytest.mark.django_db
 

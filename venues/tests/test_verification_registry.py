@@ -13,13 +13,7 @@ from accounts.tests.test_identity import Registry, closed_port_url
 from venues.models import Organisation, OrganisationDispute
 from venues.tests.conftest import client_for
 from venues.tests.factories import OrganisationFactory, UserFactory
-from venues.tests.test_verification import (
-    BIN,
-    IIN,
-    register,
-    registration,
-    text_of,
-)
+from venues.tests.test_verification import BIN, IIN, register, registration, text_of
 
 pytestmark = pytest.mark.django_db
 

@@ -8,10 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from statuses.models import LabImport, LabResult, StatusRecord
-from statuses.tests.admin.conftest import (
-    IIN_A,
-    lab_import,
-)
+from statuses.tests.admin.conftest import IIN_A, lab_import
 from statuses.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,7 @@ from django.utils.http import urlencode
 from accounts.models import AuditEntry, User
 from statuses.models import StatusRecord
 from visits.tests.conftest import make_venue, new_iin, staff_member
-from visits.tests.epi_admin.conftest import (
-    tracing_url,
-)
+from visits.tests.epi_admin.conftest import tracing_url
 
 pytestmark = pytest.mark.django_db
 

@@ -6,12 +6,7 @@ from django.urls import reverse
 from accounts.models import AuditEntry, User
 from visits.models import Visit
 from visits.tests.conftest import make_visit, new_iin
-from visits.tests.epi_admin.conftest import (
-    Scene,
-    at,
-    read_csv,
-    tracing_url,
-)
+from visits.tests.epi_admin.conftest import Scene, at, read_csv, tracing_url
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,7 @@ from django.urls import reverse
 from accounts.models import AuditEntry, User
 from visits.models import IsolationPoint
 from visits.tests.conftest import new_iin
-from visits.tests.epi_admin.conftest import (
-    entries,
-)
+from visits.tests.epi_admin.conftest import entries
 
 pytestmark = pytest.mark.django_db
 

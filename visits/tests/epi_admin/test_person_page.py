@@ -7,12 +7,7 @@ from accounts.models import AuditEntry
 from statuses.models import StatusRecord
 from visits.models import IsolationPoint, Visit
 from visits.tests.conftest import make_visit, new_iin
-from visits.tests.epi_admin.conftest import (
-    DAY,
-    NOW,
-    at,
-    entries,
-)
+from visits.tests.epi_admin.conftest import DAY, NOW, at, entries
 
 pytestmark = pytest.mark.django_db
 

@@ -5,10 +5,7 @@ from django.urls import reverse
 
 from statuses.models import StatusRecord
 from visits.tests.conftest import make_venue, make_visit, new_iin
-from visits.tests.epi_admin.conftest import (
-    DAY,
-    NOW,
-)
+from visits.tests.epi_admin.conftest import DAY, NOW
 
 pytestmark = pytest.mark.django_db
 

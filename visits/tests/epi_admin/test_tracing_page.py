@@ -11,12 +11,7 @@ from accounts.models import AuditEntry
 from statuses.models import StatusRecord
 from visits.admin.pages import AS_OF_SALT
 from visits.tests.conftest import new_iin
-from visits.tests.epi_admin.conftest import (
-    DAY,
-    NOW,
-    at,
-    tracing_url,
-)
+from visits.tests.epi_admin.conftest import DAY, NOW, at, tracing_url
 
 pytestmark = pytest.mark.django_db
 

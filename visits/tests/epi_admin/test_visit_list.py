@@ -7,10 +7,7 @@ from django.urls import reverse
 from accounts.models import AuditEntry
 from visits.models import Visit
 from visits.tests.conftest import make_venue, make_visit, new_iin
-from visits.tests.epi_admin.conftest import (
-    at,
-    entries,
-)
+from visits.tests.epi_admin.conftest import at, entries
 
 pytestmark = pytest.mark.django_db
 
