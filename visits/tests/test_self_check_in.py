@@ -151,6 +151,15 @@ def test_an_unknown_code_is_a_translated_404(client):
     assert "Страница не найдена" in response.content.decode()
 
 
+def test_entering_at_an_unknown_code_is_a_404_not_a_message(client):
+    client.force_login(citizen("green"))
+
+    response = client.post("/v/nosuchcode12/", {"nonce": "n"})
+
+    assert response.status_code == 404
+    assert Visit.objects.count() == 0
+
+
 @pytest.mark.django_db(transaction=True)
 def test_self_check_in_post_stays_within_the_query_budget(client, assert_num_queries):
     # A real transaction, not the test's savepoint: production has no savepoint queries.

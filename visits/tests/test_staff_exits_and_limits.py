@@ -317,3 +317,16 @@ def test_a_staff_check_in_stays_within_the_query_budget(client, assert_num_queri
     visit = Visit.objects.get(nonce="budget")
     assert response["Location"] == f"/staff/{venue.pk}/?visit={visit.pk}&mode=entry"
     assert (visit.user, visit.admitted) == (person, True)
+
+
+def test_a_scan_at_a_venue_that_does_not_exist_is_a_404(client):
+    venue = make_venue()
+    client.force_login(staff_member(venue))
+    missing = make_venue()
+    missing_id = missing.pk
+    missing.delete()
+
+    response = client.post(f"/staff/{missing_id}/", {"q": new_iin(), "mode": "entry"})
+
+    assert response.status_code == 404
+    assert Visit.objects.count() == 0
