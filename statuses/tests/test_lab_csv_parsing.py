@@ -187,37 +187,40 @@ def test_parse_lab_csv_matches_column_names(header, row):
     ]
 
 
-def test_parse_lab_csv_reads_utf8_with_bom():
-    data = "\ufeffИИН;Номер пробы;Дата забора;Результат;Лаборатория\n"
-    data += f"{IIN_A};П-1;14.09.2021;положительный;Лаборатория №1\n"
-
-    parsed = parse_lab_csv(data.encode("utf-8"), now=NOW)
-
-    assert (parsed.encoding, parsed.delimiter) == ("utf-8", ";")
-    assert [(row.sample_id, row.lab, row.source) for row in parsed.rows] == [
-        ("П-1", "Лаборатория №1", Source.PCR_POSITIVE)
-    ]
+RUSSIAN_HEADER = "ИИН;Номер пробы;Дата забора;Результат;Лаборатория"
 
 
-def test_parse_lab_csv_reads_windows_1251():
-    data = "ИИН;Номер пробы;Дата забора;Результат;Лаборатория\r\n"
-    data += f"{IIN_A};П-1;14.09.2021 10:30;отрицательный;Лаборатория Олимп\r\n"
+@pytest.mark.parametrize(
+    ("text", "encoding", "delimiter", "expected"),
+    [
+        pytest.param(
+            f"\ufeff{RUSSIAN_HEADER}\n{IIN_A};П-1;14.09.2021;положительный;Лаборатория №1\n",
+            "utf-8",
+            ";",
+            ("П-1", "Лаборатория №1", Source.PCR_POSITIVE),
+            id="utf-8 with BOM",
+        ),
+        pytest.param(
+            f"{RUSSIAN_HEADER}\r\n{IIN_A};П-1;14.09.2021 10:30;отрицательный;Олимп\r\n",
+            "cp1251",
+            ";",
+            ("П-1", "Олимп", Source.PCR_NEGATIVE),
+            id="windows-1251",
+        ),
+        pytest.param(
+            f"iin\tsample_id\ttaken_at\tresult\tlab\r\n{IIN_A}\tS-1\t2021-09-14\tnegative\tKDL\r\n",
+            "utf-16",
+            "\t",
+            ("S-1", "KDL", Source.PCR_NEGATIVE),
+            id="tabs in utf-16",
+        ),
+    ],
+)
+def test_parse_lab_csv_reads_the_encodings_labs_write(text, encoding, delimiter, expected):
+    parsed = parse_lab_csv(text.encode(encoding), now=NOW)
 
-    parsed = parse_lab_csv(data.encode("cp1251"), now=NOW)
-
-    assert (parsed.encoding, parsed.delimiter) == ("cp1251", ";")
-    assert [(row.sample_id, row.lab, row.source) for row in parsed.rows] == [
-        ("П-1", "Лаборатория Олимп", Source.PCR_NEGATIVE)
-    ]
-
-
-def test_parse_lab_csv_reads_tabs_in_utf16():
-    data = f"iin\tsample_id\ttaken_at\tresult\tlab\r\n{IIN_A}\tS-1\t2021-09-14\tnegative\tKDL\r\n"
-
-    parsed = parse_lab_csv(data.encode("utf-16"), now=NOW)
-
-    assert (parsed.encoding, parsed.delimiter) == ("utf-16", "\t")
-    assert [row.sample_id for row in parsed.rows] == ["S-1"]
+    assert (parsed.encoding, parsed.delimiter) == (encoding, delimiter)
+    assert [(row.sample_id, row.lab, row.source) for row in parsed.rows] == [expected]
 
 
 def test_parse_lab_csv_reads_quoted_values():
