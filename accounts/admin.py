@@ -31,6 +31,67 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class AdminPagesMixin:
+    """What the custom pages of a model admin share: routing a page of one
+    object, finding that object, and the admin's context around a page."""
+
+    def object_page_url(self, suffix: str, view: Any, name: str) -> URLPattern:
+        return path(f"<path:object_id>/{suffix}/", self.admin_site.admin_view(view), name=name)
+
+    def page_object(self, request: HttpRequest, object_id: str, *, allowed: bool) -> Any:
+        """The object a page is about, None when there is none (the caller redirects
+        as the admin does), PermissionDenied when the page is not for this user."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is not None and not allowed:
+            raise PermissionDenied
+        return obj
+
+    def missing_object(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+
+    def page_context(self, request: HttpRequest, title: Any, **values: Any) -> dict[str, Any]:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            **values,
+        }
+
+
+class PersonShownAuditMixin:
+    """A change page that shows a person's data leaves an audit entry: who
+    looked is evidence (docs/rules.md §5). `person_iin` names whose data it is."""
+
+    audit_detail: dict[str, Any] | None = None
+
+    def person_iin(self, obj: Any) -> str:
+        return obj.iin or ""
+
+    def change_page_context(self, request: HttpRequest) -> dict[str, Any]:
+        return {}
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        extra_context = {**(extra_context or {}), **self.change_page_context(request)}
+        response = super().change_view(request, object_id, form_url, extra_context)
+        shown = getattr(response, "context_data", {}).get("original")
+        if request.method == "GET" and response.status_code == 200 and shown is not None:
+            audit_record(
+                actor=request.user,
+                action=AuditEntry.Action.PERSON_VIEWED,
+                iin=self.person_iin(shown),
+                obj=shown,
+                detail=self.audit_detail,
+                request=request,
+            )
+        return response
+
+
 # Group names are data made by migrations, in English; shown translated.
 GROUP_LABELS = {"epidemiologist": _("epidemiologists")}
 
@@ -119,7 +180,7 @@ class LanguageTaggedFieldsMixin:
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(PersonShownAuditMixin, AdminPagesMixin, admin.ModelAdmin):
     """Accounts have no password: people sign in by SMS code, staff included."""
 
     ordering = ["-date_joined"]
@@ -137,45 +198,18 @@ class UserAdmin(admin.ModelAdmin):
     ]
     filter_horizontal = ["groups", "user_permissions"]
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict | None = None,
-    ) -> HttpResponse:
-        extra_context = {
-            **(extra_context or {}),
-            "can_move_iin": self.has_change_permission(request),
-        }
-        response = super().change_view(request, object_id, form_url, extra_context)
-        user = getattr(response, "context_data", {}).get("original")
-        if request.method == "GET" and response.status_code == 200 and user is not None:
-            # The page shows a person's phone, name and IIN: who looked is evidence.
-            audit_record(
-                actor=request.user,
-                action=AuditEntry.Action.PERSON_VIEWED,
-                iin=user.iin or "",
-                obj=user,
-                request=request,
-            )
-        return response
+    def change_page_context(self, request: HttpRequest) -> dict[str, Any]:
+        return {"can_move_iin": self.has_change_permission(request)}
 
     def get_urls(self) -> list[URLPattern]:
-        move = path(
-            "<path:object_id>/move-iin/",
-            self.admin_site.admin_view(self.move_iin_view),
-            name="accounts_user_move_iin",
-        )
+        move = self.object_page_url("move-iin", self.move_iin_view, "accounts_user_move_iin")
         return [move, *super().get_urls()]
 
     def move_iin_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Move a claimed IIN to the account of the person who proved it is theirs."""
-        source = self.get_object(request, unquote(object_id))
+        source = self.page_object(request, object_id, allowed=self.has_change_permission(request))
         if source is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not self.has_change_permission(request, source):
-            raise PermissionDenied
+            return self.missing_object(request, object_id)
         form = MoveIinForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -193,13 +227,9 @@ class UserAdmin(admin.ModelAdmin):
                 return HttpResponseRedirect(
                     reverse("admin:accounts_user_change", args=[form.cleaned_data["phone"].pk])
                 )
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": source,
-            "form": form,
-            "title": _("Move the IIN to another account"),
-        }
+        context = self.page_context(
+            request, _("Move the IIN to another account"), original=source, form=form
+        )
         return TemplateResponse(request, "admin/accounts/user/move_iin.html", context)
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list:

@@ -1,3 +1,5 @@
+from typing import Any
+
 from allauth.account.adapter import get_adapter
 from allauth.account.forms import ConfirmLoginCodeForm, RequestLoginCodeForm
 from allauth.core import context, ratelimit
@@ -9,7 +11,6 @@ from accounts.attempts import attempt_take
 from accounts.identifiers import IdentifierError, validate_iin
 from accounts.models import User
 from accounts.phones import PhoneError, country_names, parse_phone
-from accounts.services import user_for_phone
 
 
 class PhoneField(forms.CharField):
@@ -66,7 +67,8 @@ class RequestPhoneCodeForm(RequestLoginCodeForm):
         usage = ratelimit.consume(context.request, action="request_login_code", key=phone.lower())
         if not usage:
             raise get_adapter().validation_error("too_many_login_attempts")
-        self._user = user_for_phone(phone)
+        # New and returning numbers alike: the view makes or finds the account.
+        self._user = None
         return phone
 
 
@@ -177,6 +179,19 @@ class ProfileForm(forms.Form):
             return validate_iin(self.cleaned_data["iin"])
         except IdentifierError as exc:
             raise forms.ValidationError(exc.message, code=exc.code) from None
+
+
+class IINField(forms.CharField):
+    """An IIN typed or pasted by a person; the error says what is wrong with it."""
+
+    def to_python(self, value: Any) -> str:
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return value
+        try:
+            return validate_iin(value)
+        except IdentifierError as exc:
+            raise exc.validation_error() from None
 
 
 class CoordinateField(forms.DecimalField):

@@ -11,9 +11,10 @@ check-in field all share one definition of "valid".
 import datetime
 import re
 from dataclasses import dataclass
-from typing import Literal
 
 from django.utils.translation import gettext_lazy as _
+
+from accounts.errors import AshyqError
 
 IDENTIFIER_LENGTH = 12
 
@@ -58,20 +59,8 @@ BIN_MESSAGES: Messages = {
 }
 
 
-class IdentifierError(ValueError):
-    """A malformed IIN or BIN: `code` for tests and callers, `message` for people.
-
-    The message stays lazy so that it is rendered in the language active where
-    it is shown, not where it was raised.
-    """
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-    def __str__(self) -> str:
-        return str(self.message)
+class IdentifierError(AshyqError, ValueError):
+    """A malformed IIN or BIN; `code` says what is wrong (length, digits, date, check digit)."""
 
 
 def check_digit(first11: str) -> int | None:
@@ -136,10 +125,6 @@ def validate_iin(raw: str) -> str:
 
 def iin_birth_date(iin: str) -> datetime.date:
     return _birth_date(validate_iin(iin))
-
-
-def iin_sex(iin: str) -> Literal["male", "female"]:
-    return "male" if int(validate_iin(iin)[6]) % 2 else "female"
 
 
 def validate_bin(raw: str) -> str:

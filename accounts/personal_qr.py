@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
+from accounts.errors import AshyqError
 from accounts.models import User
 
 SALT = "ashyq.personal-qr"
@@ -17,11 +18,8 @@ SALT = "ashyq.personal-qr"
 PREFIX = "AQ1."
 
 
-class PersonalQRError(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class PersonalQRError(AshyqError):
+    """A scanned personal code that names no one: `invalid` or `expired`."""
 
 
 def personal_qr_token(user: User) -> str:

@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit_record
+from accounts.errors import AshyqError
 from accounts.identifiers import mask_iin, validate_iin
 from accounts.identity import decision_message, identity_check
 from accounts.models import AuditEntry, User
@@ -60,11 +61,8 @@ def user_set_language(user: User, language: str) -> None:
         user.save(update_fields=["language"])
 
 
-class ClaimRefused(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class ClaimRefused(AshyqError):
+    """The identity check (or an earlier claim) keeps this IIN from this account."""
 
 
 def user_claim_iin(user: User, *, iin: str, full_name: str) -> User:

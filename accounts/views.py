@@ -15,7 +15,13 @@ from accounts.forms import ProfileForm
 from accounts.identifiers import mask_iin
 from accounts.middleware import set_language_cookie
 from accounts.phones import display_phone
-from accounts.services import ClaimRefused, user_claim_iin, user_set_language, user_set_name
+from accounts.services import (
+    ClaimRefused,
+    user_claim_iin,
+    user_for_phone,
+    user_set_language,
+    user_set_name,
+)
 
 
 def safe_next(request: HttpRequest, default: str = "home") -> str:
@@ -88,6 +94,18 @@ def account(request: HttpRequest) -> HttpResponse:
             "masked_iin": mask_iin(user.iin) if user.iin else "",
         },
     )
+
+
+class RequestLoginCodeView(allauth_views.RequestLoginCodeView):
+    """allauth's code request; the number's account is made here, once the form
+    has passed (rate limit included), so that cleaning a form writes nothing."""
+
+    def form_valid(self, form) -> HttpResponse:
+        form._user = user_for_phone(form.cleaned_data["phone"])
+        return super().form_valid(form)
+
+
+request_login_code = RequestLoginCodeView.as_view()
 
 
 class ConfirmLoginCodeView(allauth_views.ConfirmLoginCodeView):

@@ -41,7 +41,7 @@ urlpatterns = [
     # address nobody checks, and the reset page tries to send mail.
     path(
         "accounts/login/code/",
-        allauth_views.request_login_code,
+        account_views.request_login_code,
         name="account_request_login_code",
     ),
     path(

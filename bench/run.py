@@ -25,7 +25,7 @@
 4. Queries per request: the same views through Django's test client under
    CaptureQueriesContext, against the same database, with Redis commands counted.
 5. Contact tracing for the seeded case (30 visits): visits.tracing.contacts_find
-   (the ORM) against contacts_sql (one hand-written query), median of 15 runs.
+   (the ORM) against bench.contacts_sql (one hand-written query), median of 15 runs.
 6. A table on stdout and everything in bench-results/bench.json (--output).
    --profile SECONDS samples the workers with py-spy afterwards (py-spy on PATH).
 """
@@ -932,12 +932,11 @@ def time_tracing(facts: dict, runs: int) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     try:
-        from visits import tracing
+        from bench.contacts_sql import contacts_sql
+        from visits.tracing import DEFAULT_DAYS, contacts_find
     except ImportError as exc:
         return {"available": False, "error": str(exc)}
-    functions = {name: getattr(tracing, name, None) for name in ("contacts_find", "contacts_sql")}
-    if not all(functions.values()):
-        return {"available": False, "error": "visits.tracing lacks contacts_find or contacts_sql"}
+    functions = {"contacts_find": contacts_find, "contacts_sql": contacts_sql}
     case = facts["case_iin"]
     # "Now" is the moment of seeding: the case's visits sit where the seed put them,
     # however old the seed is.
@@ -946,7 +945,7 @@ def time_tracing(facts: dict, runs: int) -> dict:
         cursor.execute(
             "SELECT count(*) FROM visits_visit WHERE iin = %s AND admitted "
             "AND checked_in_at >= %s AND checked_in_at <= %s",
-            [case, now - datetime.timedelta(days=tracing.DEFAULT_DAYS), now],
+            [case, now - datetime.timedelta(days=DEFAULT_DAYS), now],
         )
         case_visits = cursor.fetchone()[0]
     times: dict[str, list[float]] = {name: [] for name in functions}

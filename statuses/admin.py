@@ -1,48 +1,34 @@
 """The epidemiologists' admin (docs/rules.md §5).
 
 Status records are append-only: added through `record_add`, ended through
-`record_lift`, never edited or deleted here. Lab results arrive through the
-CSV import, whose pages are a report rather than a form. What each role may
-do is the `epidemiologist` group's permissions (migration 0002).
+`record_lift`, never edited or deleted here. What each role may do is the
+`epidemiologist` group's permissions (migration 0002).
 """
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path, reverse
-from django.utils import timezone, translation
-from django.utils.dateparse import parse_datetime
+from django.urls import URLPattern, reverse
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from accounts.admin import LanguageTaggedFieldsMixin, ReadOnlyAdmin
-from accounts.audit import audit_record
-from accounts.models import AuditEntry, User
-from accounts.phones import PhoneError, parse_phone
-from statuses.forms import LabImportUploadForm, LiftForm, StatusRecordAddForm
-from statuses.imports import (
-    import_progress,
-    lab_import_confirm,
-    lab_import_upload,
-    message_for,
-    report_rows,
+# Registers the lab-result import's admin, a module of its own.
+import statuses.lab_import_admin  # noqa: F401
+from accounts.admin import (
+    AdminPagesMixin,
+    LanguageTaggedFieldsMixin,
+    PersonShownAuditMixin,
+    ReadOnlyAdmin,
 )
-from statuses.models import (
-    LabImport,
-    LabResult,
-    Notification,
-    SourceChoices,
-    StatusChoices,
-    StatusInfo,
-    StatusRecord,
-)
+from accounts.selectors import iins_of_phone
+from statuses.forms import LiftForm, StatusRecordAddForm
+from statuses.models import LabResult, Notification, StatusChoices, StatusInfo, StatusRecord
 from statuses.selectors import current_status
 from statuses.services import StatusError, record_add, record_lift
 
@@ -85,7 +71,7 @@ DETAIL_FIELDS = (
 
 
 @admin.register(StatusRecord)
-class StatusRecordAdmin(admin.ModelAdmin):
+class StatusRecordAdmin(PersonShownAuditMixin, AdminPagesMixin, admin.ModelAdmin):
     list_display = (
         "iin",
         "status",
@@ -149,19 +135,10 @@ class StatusRecordAdmin(admin.ModelAdmin):
         if compact.isascii() and compact.isdigit():
             term = compact
         results, may_have_duplicates = super().get_search_results(request, queryset, term)
-        iins = self._iins_of_phone(search_term)
+        iins = iins_of_phone(search_term)
         if iins:
             results = results | queryset.filter(iin__in=iins)
         return results, may_have_duplicates
-
-    def _iins_of_phone(self, term: str) -> list[str]:
-        try:
-            phone = parse_phone(term, settings.SMS_ALLOWED_COUNTRIES)
-        except PhoneError:
-            return []
-        return list(
-            User.objects.filter(phone=phone, iin__isnull=False).values_list("iin", flat=True)
-        )
 
     def save_model(self, request: HttpRequest, obj: StatusRecord, form: Any, change: bool) -> None:
         if change:
@@ -181,41 +158,17 @@ class StatusRecordAdmin(admin.ModelAdmin):
         obj.refresh_from_db()
         obj._state.adding = False
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict | None = None,
-    ) -> HttpResponse:
-        extra_context = {**(extra_context or {}), "can_lift": self.has_lift_permission(request)}
-        response = super().change_view(request, object_id, form_url, extra_context)
-        record = getattr(response, "context_data", {}).get("original")
-        if request.method == "GET" and response.status_code == 200 and record is not None:
-            # The page shows a person's status history: who looked is evidence.
-            audit_record(
-                actor=request.user,
-                action=AuditEntry.Action.PERSON_VIEWED,
-                iin=record.iin,
-                obj=record,
-                request=request,
-            )
-        return response
+    def change_page_context(self, request: HttpRequest) -> dict[str, Any]:
+        return {"can_lift": self.has_lift_permission(request)}
 
     def get_urls(self) -> list[URLPattern]:
-        lift = path(
-            "<path:object_id>/lift/",
-            self.admin_site.admin_view(self.lift_view),
-            name="statuses_statusrecord_lift",
-        )
+        lift = self.object_page_url("lift", self.lift_view, "statuses_statusrecord_lift")
         return [lift, *super().get_urls()]
 
     def lift_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        record = self.get_object(request, unquote(object_id))
+        record = self.page_object(request, object_id, allowed=self.has_lift_permission(request))
         if record is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not self.has_lift_permission(request):
-            raise PermissionDenied
+            return self.missing_object(request, object_id)
         form = LiftForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -233,13 +186,7 @@ class StatusRecordAdmin(admin.ModelAdmin):
                 return HttpResponseRedirect(
                     reverse("admin:statuses_statusrecord_change", args=[record.pk])
                 )
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": record,
-            "form": form,
-            "title": _("Lift a status record"),
-        }
+        context = self.page_context(request, _("Lift a status record"), original=record, form=form)
         return TemplateResponse(request, "admin/statuses/statusrecord/lift.html", context)
 
 
@@ -296,147 +243,3 @@ class NotificationAdmin(ReadOnlyAdmin):
         if kind == "blue":
             return str(_("no active records"))
         return obj.event
-
-
-@admin.register(LabImport)
-class LabImportAdmin(admin.ModelAdmin):
-    list_display = (
-        "file_name",
-        "state",
-        "total_rows",
-        "accepted_rows",
-        "duplicate_rows",
-        "rejected_rows",
-        "created_rows",
-        "created_by",
-        "created_at",
-    )
-    list_filter = ("state",)
-    list_select_related = ("created_by",)
-
-    def get_queryset(self, request: HttpRequest):
-        # The file itself is only read by the tasks.
-        return super().get_queryset(request).defer("content")
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # The change page is the import's report; an import is never edited.
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def get_urls(self) -> list[URLPattern]:
-        confirm = path(
-            "<path:object_id>/confirm/",
-            self.admin_site.admin_view(self.confirm_view),
-            name="statuses_labimport_confirm",
-        )
-        return [confirm, *super().get_urls()]
-
-    def add_view(
-        self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None
-    ) -> HttpResponse:
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        if request.method == "POST":
-            form = LabImportUploadForm(request.POST, request.FILES)
-            if form.is_valid():
-                upload = form.cleaned_data["file"]
-                lab_import = lab_import_upload(
-                    file_name=upload.name, content=upload.read(), by=request.user
-                )
-                self.log_addition(request, lab_import, [{"added": {}}])
-                return HttpResponseRedirect(
-                    reverse("admin:statuses_labimport_change", args=[lab_import.pk])
-                )
-        else:
-            form = LabImportUploadForm()
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "form": form,
-            "title": _("Import lab results"),
-        }
-        return TemplateResponse(request, "admin/statuses/labimport/upload.html", context)
-
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict | None = None,
-    ) -> HttpResponse:
-        lab_import = self.get_object(request, unquote(object_id))
-        if lab_import is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not self.has_view_permission(request, lab_import):
-            raise PermissionDenied
-        report = lab_import.report or {}
-        running = lab_import.state in (LabImport.State.CHECKING, LabImport.State.IMPORTING)
-        error = report.get("error")
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "original": lab_import,
-            "title": _("Lab result import: %(name)s") % {"name": lab_import.file_name},
-            "running": running,
-            "progress": _progress_view(import_progress(lab_import.pk)) if running else None,
-            "error": message_for(error["code"], error.get("params")) if error else "",
-            "rejected": report_rows(report.get("rejected", [])),
-            "rejected_total": report.get("rejected_total", 0),
-            "accepted": _display_rows(report.get("accepted", [])),
-            "accepted_total": report.get("accepted_total", 0),
-            "already_imported": _display_rows(report.get("already_imported", [])),
-            "already_imported_total": report.get("already_imported_total", 0),
-            "records_created": report.get("records_created"),
-            "can_confirm": (
-                lab_import.state == LabImport.State.CHECKED
-                and lab_import.accepted_rows > 0
-                and self.has_add_permission(request)
-            ),
-        }
-        return TemplateResponse(request, "admin/statuses/labimport/report.html", context)
-
-    def confirm_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        lab_import = self.get_object(request, unquote(object_id))
-        if lab_import is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        if lab_import_confirm(lab_import, by=request.user):
-            self.message_user(
-                request, _("The import has started. This page shows its progress."), messages.INFO
-            )
-        else:
-            self.message_user(
-                request,
-                _("This import cannot be started: it is not waiting for confirmation."),
-                messages.WARNING,
-            )
-        return HttpResponseRedirect(
-            reverse("admin:statuses_labimport_change", args=[lab_import.pk])
-        )
-
-
-def _progress_view(progress: dict[str, Any] | None) -> dict[str, Any] | None:
-    if not progress or not progress.get("total"):
-        return None
-    done, total = progress["done"], progress["total"]
-    return {**progress, "percent": min(100, round(100 * done / total))}
-
-
-def _display_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    sources = dict(SourceChoices.choices)
-    shown = []
-    for row in rows:
-        taken_at = parse_datetime(row["taken_at"])
-        shown.append(
-            {
-                **row,
-                "taken_at": timezone.localtime(taken_at) if taken_at else row["taken_at"],
-                "source": sources.get(row["source"], row["source"]),
-            }
-        )
-    return shown

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.identifiers import IdentifierError, validate_iin
 from accounts.phones import PhoneError, parse_phone
-from statuses.imports import MAX_FILE_BYTES
+from statuses.lab_csv import MAX_FILE_BYTES
 from statuses.models import SourceChoices, StatusChoices, StatusRecord
 from statuses.rules import Source, records_for_result
 from statuses.selectors import durations

@@ -5,48 +5,35 @@ reason) → confirm → commit. Both steps run in Celery tasks, because a
 100 000-row file must not be processed inside a request. Re-importing a file
 creates nothing twice: a result is unique per laboratory and sample id.
 
-`parse_lab_csv` touches no database, so the parsing rules are tested as
-tables. Messages are stored in reports as a code and parameters, never as
-text, so a report reads in the language of whoever opens it, not of the
-worker that wrote it.
+Reading the file is `statuses/lab_csv.py`, which touches no database; this
+module stores, checks and commits. Messages are stored in reports as a code
+and parameters, never as text, so a report reads in the language of whoever
+opens it, not of the worker that wrote it.
 """
 
-import codecs
-import csv
 import datetime
-import io
 import logging
-import re
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit_record
-from accounts.identifiers import IIN_MESSAGES, IdentifierError, validate_iin
 from accounts.models import AuditEntry, User
-from accounts.phones import PhoneError, parse_phone
 from statuses import notes
+from statuses.lab_csv import FileError, ParsedFile, ParsedRow, parse_lab_csv
 from statuses.models import LabImport, LabResult, StatusRecord
-from statuses.rules import Derived, Source
-from statuses.selectors import statuses_at
+from statuses.rules import Derived
+from statuses.selectors import lab_results_stored, statuses_at
 from statuses.services import notify_changes, records_for_lab_result
 from statuses.signals import statuses_changed
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-# Limits on one file. Larger exports are split by the lab: a single import is
-# one transaction, and its report has to stay readable.
-MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_ROWS = 200_000
 
 # What a report keeps for display; the totals are always exact.
 REPORT_REJECTED_LIMIT = 1000
@@ -57,431 +44,7 @@ REPORT_ACCEPTED_LIMIT = 200
 LOOKUP_CHUNK = 900
 INSERT_BATCH = 2000
 
-# A lab clock running a little fast is not a typo; a day in the future is.
-FUTURE_TOLERANCE = datetime.timedelta(hours=1)
-
 PROGRESS_TIMEOUT = 24 * 3600
-
-COLUMNS = ("iin", "sample_id", "taken_at", "result", "lab")
-
-# Header names as labs write them, after lower-casing, "_" → " " and
-# collapsing spaces. Russian because most lab software in Kazakhstan is
-# Russian-language; Kazakh too (ЖСН is the Kazakh name of the IIN), the
-# words the Kazakh upload page names.
-COLUMN_ALIASES = {
-    "iin": "iin",
-    "иин": "iin",
-    "жсн": "iin",
-    "sample id": "sample_id",
-    "номер пробы": "sample_id",
-    "сынама нөмірі": "sample_id",
-    "taken at": "taken_at",
-    "sample taken at": "taken_at",
-    "дата забора": "taken_at",
-    "сынама алынған уақыт": "taken_at",
-    "result": "result",
-    "результат": "result",
-    "нәтиже": "result",
-    "lab": "lab",
-    "лаборатория": "lab",
-    # Optional: the number the person gave the laboratory.
-    "phone": "phone",
-    "phone number": "phone",
-    "телефон": "phone",
-    "номер телефона": "phone",
-    "зертхана": "lab",
-}
-EXPECTED_COLUMNS = (
-    "iin (ИИН), sample_id (номер пробы), taken_at (дата забора), "
-    "result (результат), lab (лаборатория)"
-)
-
-# The result column, lower-cased. Kept small on purpose: an unknown word is
-# rejected with a reason rather than guessed. The source codes themselves are
-# accepted so that our own exports read back in.
-RESULTS = {
-    "positive": Source.PCR_POSITIVE,
-    "положительный": Source.PCR_POSITIVE,
-    "оң": Source.PCR_POSITIVE,
-    "+": Source.PCR_POSITIVE,
-    "negative": Source.PCR_NEGATIVE,
-    "отрицательный": Source.PCR_NEGATIVE,
-    "теріс": Source.PCR_NEGATIVE,
-    "-": Source.PCR_NEGATIVE,
-    "vaccinated": Source.VACCINATION,
-    "вакцинирован": Source.VACCINATION,
-    "вакцинацияланған": Source.VACCINATION,
-    "recovered": Source.RECOVERY,
-    "переболел": Source.RECOVERY,
-    "ауырып жазылған": Source.RECOVERY,
-    Source.PCR_POSITIVE.value: Source.PCR_POSITIVE,
-    Source.PCR_NEGATIVE.value: Source.PCR_NEGATIVE,
-    Source.VACCINATION.value: Source.VACCINATION,
-    Source.RECOVERY.value: Source.RECOVERY,
-}
-
-# Limits of the LabResult columns: a longer value would fail the whole
-# import at commit time, so it is one rejected row instead.
-SAMPLE_ID_MAX_LENGTH = LabResult._meta.get_field("sample_id").max_length
-LAB_MAX_LENGTH = LabResult._meta.get_field("lab").max_length
-
-# 14.09.2021, 14.09.2021 10:30 or 14.09.2021 10:30:15 (Russian-locale
-# spreadsheets). A regex, not strptime: it is ten times faster on 100 000 rows.
-DAY_FIRST = re.compile(
-    r"(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>\d{4})"
-    r"(?: (?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?)?",
-    re.ASCII,
-)
-ISO_START = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
-# Control characters other than tab, CR and LF: a file holding them is not
-# text, whichever single-byte encoding happened to "decode" it.
-NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-FILE_MESSAGES = {
-    "too_large": _("The file is larger than %(limit)s MB. Split it into smaller files."),
-    "too_many_rows": _("The file has more than %(limit)s rows. Split it into smaller files."),
-    "empty": _("The file is empty."),
-    "no_rows": _("The file has a header but no rows."),
-    "encoding": _(
-        "The file is not UTF-8 or Windows-1251 text. Save it from the spreadsheet as CSV UTF-8."
-    ),
-    "binary": _("This is not a CSV text file. Save it from the spreadsheet as CSV UTF-8."),
-    "malformed": _("The file cannot be read as CSV near line %(line)s. Check the quotes there."),
-    "missing_columns": _("Missing columns: %(missing)s. The file needs the columns %(expected)s."),
-    "unknown_columns": _("Unknown columns: %(unknown)s. The file needs the columns %(expected)s."),
-    "duplicate_columns": _("The column %(column)s appears more than once."),
-    "check_failed": _("The file could not be checked: %(error)s"),
-    "commit_failed": _("The import failed and nothing was imported: %(error)s"),
-}
-
-ROW_MESSAGES = {
-    "column_count": _("The row has %(found)s values, the header has %(expected)s."),
-    "iin_leading_zero": _(
-        "The IIN has 11 digits: the spreadsheet dropped its leading zero. "
-        "Format the IIN column as text and export the file again."
-    ),
-    "sample_id_empty": _("The sample id is empty."),
-    "sample_id_too_long": _("The sample id is longer than %(limit)s characters."),
-    "lab_empty": _("The laboratory is empty."),
-    "lab_too_long": _("The laboratory name is longer than %(limit)s characters."),
-    "taken_at_empty": _("The sample date is empty."),
-    "taken_at_format": _(
-        "“%(value)s” is not a date. Write it as 2021-09-14 10:30 or 14.09.2021 10:30."
-    ),
-    "taken_at_future": _("The sample date %(value)s is in the future."),
-    "result_unknown": _(
-        "“%(value)s” is not a known result. Use positive, negative, vaccinated or recovered."
-    ),
-    "duplicate_in_file": _(
-        "Duplicate in this file: the same laboratory and sample id are on line %(line)s."
-    ),
-    "already_imported": _("Already imported."),
-    "phone_invalid": _(
-        "“%(value)s” is not a mobile phone number. Write it as +7 701 123 45 67, or leave it empty."
-    ),
-}
-
-
-def message_for(code: str, params: dict[str, Any] | None = None) -> str:
-    """The message for a report code, in the active language."""
-    template = ROW_MESSAGES.get(code) or FILE_MESSAGES.get(code)
-    if template is None and code.startswith("iin_"):
-        template = IIN_MESSAGES.get(code.removeprefix("iin_"))
-    if template is None:
-        return code
-    return str(template) % params if params else str(template)
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedRow:
-    line: int
-    iin: str
-    sample_id: str
-    taken_at: datetime.datetime
-    source: Source
-    lab: str
-    phone: str = ""
-
-    @property
-    def key(self) -> tuple[str, str]:
-        return (self.lab, self.sample_id)
-
-    def as_report(self) -> dict[str, Any]:
-        return {
-            "line": self.line,
-            "iin": self.iin,
-            "sample_id": self.sample_id,
-            "taken_at": self.taken_at.isoformat(),
-            "source": self.source.value,
-            "lab": self.lab,
-            # Only when the file had one: most files have no phone column.
-            **({"phone": self.phone} if self.phone else {}),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class RejectedRow:
-    line: int
-    values: dict[str, str]
-    code: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def message(self) -> str:
-        return message_for(self.code, self.params)
-
-    def as_report(self) -> dict[str, Any]:
-        return {"line": self.line, "values": self.values, "code": self.code, "params": self.params}
-
-
-@dataclass(frozen=True, slots=True)
-class FileError:
-    code: str
-    params: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def message(self) -> str:
-        return message_for(self.code, self.params)
-
-    def as_report(self) -> dict[str, Any]:
-        return {"code": self.code, "params": self.params}
-
-
-@dataclass
-class ParsedFile:
-    rows: list[ParsedRow] = field(default_factory=list)
-    rejected: list[RejectedRow] = field(default_factory=list)
-    error: FileError | None = None
-    encoding: str = ""
-    delimiter: str = ""
-
-    @property
-    def total_rows(self) -> int:
-        return len(self.rows) + len(self.rejected)
-
-
-class _RowError(Exception):
-    def __init__(self, code: str, **params: Any) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
-
-
-def parse_lab_csv(data: bytes, *, now: datetime.datetime | None = None) -> ParsedFile:
-    """Read a lab's CSV file: every data row is accepted or rejected with a reason.
-
-    Anything wrong with the file as a whole (size, encoding, columns) is a
-    file-level error and no row counts. Blank lines are skipped.
-    """
-    now = now or timezone.now()
-    if len(data) > MAX_FILE_BYTES:
-        return ParsedFile(error=FileError("too_large", {"limit": MAX_FILE_BYTES // 2**20}))
-    decoded = _decode(data)
-    if isinstance(decoded, FileError):
-        return ParsedFile(error=decoded)
-    text, encoding = decoded
-    if not text.strip():
-        return ParsedFile(error=FileError("empty"), encoding=encoding)
-    if NOT_TEXT.search(text):
-        return ParsedFile(error=FileError("binary"), encoding=encoding)
-    delimiter = _sniff_delimiter(text)
-    parsed = ParsedFile(encoding=encoding, delimiter=delimiter)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        _read_rows(reader, parsed, now)
-    except csv.Error:
-        logger.info("lab csv unreadable near line %d", reader.line_num)
-        return ParsedFile(
-            error=FileError("malformed", {"line": reader.line_num}),
-            encoding=encoding,
-            delimiter=delimiter,
-        )
-    return parsed
-
-
-def _decode(data: bytes) -> tuple[str, str] | FileError:
-    # Excel in Kazakhstan and Russia saves "CSV" as Windows-1251 and "CSV
-    # UTF-8" with a BOM; "Unicode text" is UTF-16 with a BOM.
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            return FileError("encoding")
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1251"), "cp1251"
-    except UnicodeDecodeError:
-        return FileError("encoding")
-
-
-def _sniff_delimiter(text: str) -> str:
-    # The header decides: it has no quoted commas, and csv.Sniffer guesses
-    # wrong on files with many date and decimal separators.
-    header = next(line for line in io.StringIO(text) if line.strip())
-    counts = {delimiter: header.count(delimiter) for delimiter in (",", ";", "\t")}
-    best = max(counts, key=lambda delimiter: counts[delimiter])
-    return best if counts[best] else ","
-
-
-def _normalise_header(name: str) -> str:
-    return " ".join(name.replace("_", " ").lower().split())
-
-
-def _read_rows(reader: Any, parsed: ParsedFile, now: datetime.datetime) -> None:
-    header: list[str] | None = None
-    positions: dict[str, int] = {}
-    first_line: dict[tuple[str, str], int] = {}
-    for cells in reader:
-        if not any(cell.strip() for cell in cells):
-            continue
-        line = reader.line_num
-        if header is None:
-            header = cells
-            error = _columns(cells, positions)
-            if error is not None:
-                parsed.error = error
-                return
-            continue
-        if parsed.total_rows >= MAX_ROWS:
-            parsed.error = FileError("too_many_rows", {"limit": MAX_ROWS})
-            parsed.rows.clear()
-            parsed.rejected.clear()
-            return
-        values = {
-            name: cells[positions[name]].strip() if positions[name] < len(cells) else ""
-            for name in positions
-        }
-        try:
-            # After _columns() every column is known and present exactly once.
-            row = _parse_row(line, cells, len(positions), values, now)
-        except _RowError as exc:
-            parsed.rejected.append(RejectedRow(line, _shorten(values), exc.code, exc.params))
-            continue
-        if row.key in first_line:
-            parsed.rejected.append(
-                RejectedRow(
-                    line, _shorten(values), "duplicate_in_file", {"line": first_line[row.key]}
-                )
-            )
-            continue
-        first_line[row.key] = line
-        parsed.rows.append(row)
-    if header is None:
-        parsed.error = FileError("empty")
-    elif not parsed.total_rows:
-        parsed.error = FileError("no_rows")
-
-
-def _columns(header: list[str], positions: dict[str, int]) -> FileError | None:
-    # Spreadsheets leave empty cells after the last column; they name nothing.
-    while header and not header[-1].strip():
-        header = header[:-1]
-    unknown = []
-    for index, raw in enumerate(header):
-        name = COLUMN_ALIASES.get(_normalise_header(raw))
-        if name is None:
-            unknown.append(raw.strip() or '""')
-        elif name in positions:
-            return FileError("duplicate_columns", {"column": raw.strip()})
-        else:
-            positions[name] = index
-    missing = [name for name in COLUMNS if name not in positions]
-    if missing:
-        params = {"missing": ", ".join(missing), "expected": EXPECTED_COLUMNS}
-        return FileError("missing_columns", params)
-    if unknown:
-        params = {"unknown": ", ".join(unknown), "expected": EXPECTED_COLUMNS}
-        return FileError("unknown_columns", params)
-    return None
-
-
-def _parse_row(
-    line: int, cells: list[str], width: int, values: dict[str, str], now: datetime.datetime
-) -> ParsedRow:
-    # Trailing empty cells are the spreadsheet's, not missing or extra data.
-    found = len(cells)
-    while found > width and not cells[found - 1].strip():
-        found -= 1
-    if found != width:
-        raise _RowError("column_count", found=found, expected=width)
-    try:
-        iin = validate_iin(values["iin"])
-    except IdentifierError as exc:
-        if _lost_leading_zero(values["iin"]):
-            raise _RowError("iin_leading_zero") from None
-        raise _RowError(f"iin_{exc.code}") from None
-    sample_id = values["sample_id"]
-    if not sample_id:
-        raise _RowError("sample_id_empty")
-    if len(sample_id) > SAMPLE_ID_MAX_LENGTH:
-        raise _RowError("sample_id_too_long", limit=SAMPLE_ID_MAX_LENGTH)
-    lab = " ".join(values["lab"].split())
-    if not lab:
-        raise _RowError("lab_empty")
-    if len(lab) > LAB_MAX_LENGTH:
-        raise _RowError("lab_too_long", limit=LAB_MAX_LENGTH)
-    taken_at = _parse_taken_at(values["taken_at"])
-    if taken_at > now + FUTURE_TOLERANCE:
-        raise _RowError("taken_at_future", value=values["taken_at"][:50])
-    source = RESULTS.get(values["result"].lower())
-    if source is None:
-        raise _RowError("result_unknown", value=values["result"][:50])
-    phone = ""
-    if values.get("phone"):
-        try:
-            phone = parse_phone(values["phone"], settings.SMS_ALLOWED_COUNTRIES)
-        except PhoneError:
-            raise _RowError("phone_invalid", value=values["phone"][:50]) from None
-    return ParsedRow(line, iin, sample_id, taken_at, source, lab, phone)
-
-
-def _lost_leading_zero(value: str) -> bool:
-    # People born in 2000-2009 have IINs starting with 0, which a spreadsheet
-    # drops when the column is numeric. Said, never repaired: a guess could
-    # give a result to the wrong person.
-    if len(value) != 11 or not value.isascii() or not value.isdigit():
-        return False
-    try:
-        validate_iin(f"0{value}")
-    except IdentifierError:
-        return False
-    return True
-
-
-def _parse_taken_at(value: str) -> datetime.datetime:
-    """ISO 8601 or the day-first format of Russian-locale spreadsheets.
-
-    A date or time without an offset is local time (settings.TIME_ZONE); a
-    date alone means its midnight.
-    """
-    value = value.strip()
-    if not value:
-        raise _RowError("taken_at_empty")
-    parsed = None
-    # fromisoformat alone would also take "20210914" and week dates.
-    if ISO_START.match(value):
-        try:
-            parsed = datetime.datetime.fromisoformat(value)
-        except ValueError:
-            parsed = None
-    elif match := DAY_FIRST.fullmatch(value):
-        parts = {name: int(number or 0) for name, number in match.groupdict().items()}
-        try:
-            parsed = datetime.datetime(**parts)
-        except ValueError:
-            parsed = None
-    if parsed is None:
-        raise _RowError("taken_at_format", value=value[:50])
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
-    return parsed
-
-
-def _shorten(values: dict[str, str]) -> dict[str, str]:
-    return {name: value[:100] for name, value in values.items()}
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -505,26 +68,6 @@ def _progress(import_id: int, done: int, total: int, phase: str) -> None:
         {"done": done, "total": total, "phase": phase},
         PROGRESS_TIMEOUT,
     )
-
-
-def _already_imported(rows: Sequence[ParsedRow], *, on_progress=None) -> set[tuple[str, str]]:
-    """The (lab, sample id) pairs among these rows that are already stored."""
-    by_lab: dict[str, list[str]] = defaultdict(list)
-    for row in rows:
-        by_lab[row.lab].append(row.sample_id)
-    found: set[tuple[str, str]] = set()
-    done = 0
-    for lab, sample_ids in by_lab.items():
-        for chunk in _chunks(sample_ids, LOOKUP_CHUNK):
-            found.update(
-                LabResult.objects.filter(lab=lab, sample_id__in=chunk).values_list(
-                    "lab", "sample_id"
-                )
-            )
-            done += len(chunk)
-            if on_progress is not None:
-                on_progress(done)
-    return found
 
 
 def _report(
@@ -568,8 +111,9 @@ def lab_import_check(lab_import: LabImport, *, now: datetime.datetime | None = N
             _fail(lab_import, parsed.error, now=now)
             return
         total = len(parsed.rows)
-        existing = _already_imported(
-            parsed.rows, on_progress=lambda done: _progress(lab_import.pk, done, total, "checking")
+        existing = lab_results_stored(
+            [row.key for row in parsed.rows],
+            on_progress=lambda done: _progress(lab_import.pk, done, total, "checking"),
         )
         new = [row for row in parsed.rows if row.key not in existing]
         already = [row for row in parsed.rows if row.key in existing]
@@ -688,7 +232,7 @@ def _import_rows(
     for chunk in _chunks(account_iins, LOOKUP_CHUNK):
         before.update(statuses_at(chunk, now))
 
-    existing = _already_imported(rows)
+    existing = lab_results_stored([row.key for row in rows])
     new = [row for row in rows if row.key not in existing]
     # Two steps per row: its result, then its status records.
     steps = 2 * len(new)
@@ -763,8 +307,3 @@ def _fail(lab_import: LabImport, error: FileError, *, now: datetime.datetime) ->
     lab_import.report = report
     lab_import.finished_at = now
     logger.info("lab import %s failed: %s", lab_import.pk, error.code)
-
-
-def report_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Report entries with their message in the active language (for display)."""
-    return [{**row, "message": message_for(row["code"], row.get("params"))} for row in rows]

@@ -1,12 +1,12 @@
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from statuses.models import StatusInfo, StatusRecord
+from statuses.models import LabResult, StatusInfo, StatusRecord
 from statuses.rules import Derived, Durations, RecordFacts, Source, Status, derive_status
 
 
@@ -79,4 +79,33 @@ def phones_on_record(iin: str) -> set[str]:
     found.update(
         StatusRecord.objects.filter(iin=iin).exclude(phone="").values_list("phone", flat=True)
     )
+    return found
+
+
+# Sample ids per `__in` query: below every backend's parameter limit (old
+# SQLite stops at 999 variables).
+LOOKUP_CHUNK = 900
+
+
+def lab_results_stored(
+    keys: Iterable[tuple[str, str]], *, on_progress: Callable[[int], None] | None = None
+) -> set[tuple[str, str]]:
+    """The (lab, sample id) pairs among `keys` that are already stored; `on_progress`
+    hears how many keys have been looked up so far."""
+    by_lab: dict[str, list[str]] = defaultdict(list)
+    for lab, sample_id in keys:
+        by_lab[lab].append(sample_id)
+    found: set[tuple[str, str]] = set()
+    done = 0
+    for lab, sample_ids in by_lab.items():
+        for start in range(0, len(sample_ids), LOOKUP_CHUNK):
+            chunk = sample_ids[start : start + LOOKUP_CHUNK]
+            found.update(
+                LabResult.objects.filter(lab=lab, sample_id__in=chunk).values_list(
+                    "lab", "sample_id"
+                )
+            )
+            done += len(chunk)
+            if on_progress is not None:
+                on_progress(done)
     return found

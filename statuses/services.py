@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.audit import audit_record
+from accounts.errors import AshyqError
 from accounts.identifiers import mask_iin, validate_iin
 from accounts.models import AuditEntry, User
 from accounts.services import sms_queue
@@ -31,11 +32,8 @@ STATUS_IN_SENTENCE = {
 }
 
 
-class StatusError(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class StatusError(AshyqError):
+    """A status record that may not be added, lifted or changed as asked."""
 
 
 def record_add(

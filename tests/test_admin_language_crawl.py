@@ -22,8 +22,9 @@ from statuses.tests.factories import epidemiologist
 from tests.sample import Sample, build_sample, new_iin
 from tests.test_language_crawl import Reader, browser
 from venues.models import Category, Region
+from visits.contacts import ContactToMark, contacts_mark
 from visits.models import IsolationPoint, Visit
-from visits.tracing import ContactToMark, contacts_mark, places
+from visits.tracing import places
 
 pytestmark = pytest.mark.django_db
 

@@ -66,7 +66,7 @@ class Category(models.Model):
     pcr_required_default = models.BooleanField(
         _("PCR test mandatory by default"),
         default=False,
-        help_text=_("New venues of this kind admit only green status."),
+        help_text=_("New venues of this kind refuse blue status (nothing known)."),
     )
     ordering = models.PositiveSmallIntegerField(_("order"), default=100)
 
@@ -200,7 +200,10 @@ class Venue(models.Model):
     pcr_required = models.BooleanField(
         _("PCR test mandatory"),
         default=False,
-        help_text=_("Only visitors with green status may enter."),
+        help_text=_(
+            "Blue status (nothing known) may not enter. Yellow status may still enter an "
+            "essential venue near the place of isolation."
+        ),
     )
     max_stay = models.DurationField(
         _("maximum stay"),

@@ -2,7 +2,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
-from venues.models import Organisation, StaffMembership, Venue
+from venues.models import Invitation, Organisation, StaffMembership, Venue
 
 
 def _works_at(user: User) -> Q:
@@ -69,3 +69,12 @@ def public_url(venue: Venue, request_base: str) -> str:
 
     base = settings.SITE_URL or request_base.rstrip("/")
     return base + public_path(venue)
+
+
+def staff_of(venue: Venue) -> QuerySet[StaffMembership]:
+    return StaffMembership.objects.filter(venue=venue).select_related("user")
+
+
+def invitations_waiting(venue: Venue) -> QuerySet[Invitation]:
+    """Invitations to this venue whose phone number has not signed in yet."""
+    return Invitation.objects.filter(venue=venue, accepted_at__isnull=True)

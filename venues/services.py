@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.audit import audit_record
+from accounts.errors import AshyqError
 from accounts.identifiers import validate_bin_or_iin
 from accounts.models import AuditEntry, User
 from accounts.ratelimit import allow
@@ -27,11 +28,12 @@ from venues.models import (
 logger = logging.getLogger(__name__)
 
 
-class VenueError(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class VenueError(AshyqError):
+    """An organisation, venue or staff change that was refused."""
+
+
+class BinTaken(VenueError):
+    """The BIN belongs to another account's organisation: the page offers a dispute."""
 
 
 VENUE_FIELDS = (
@@ -60,7 +62,7 @@ def organisation_register(*, admin: User, bin: str, legal_name: str, venue: dict
     with transaction.atomic():
         organisation = Organisation.objects.select_for_update().filter(bin=bin).first()
         if organisation is not None and organisation.admin_id != admin.pk:
-            raise VenueError(
+            raise BinTaken(
                 "bin_taken",
                 _(
                     "This BIN is already registered in Ashyq by someone else. If you work "
@@ -77,7 +79,7 @@ def organisation_register(*, admin: User, bin: str, legal_name: str, venue: dict
                         bin=bin, legal_name=" ".join(legal_name.split()), admin=admin
                     )
             except IntegrityError:
-                raise VenueError(
+                raise BinTaken(
                     "bin_taken", _("This BIN has just been registered. Please try again.")
                 ) from None
         created = venue_create(organisation=organisation, **venue)

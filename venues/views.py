@@ -11,19 +11,21 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.identifiers import IdentifierError
+from accounts.errors import AshyqError
 from venues.forms import DisputeForm, InviteForm, OrganisationForm, VenueForm
-from venues.models import Invitation, StaffMembership
 from venues.qr import kiosk_url, qr_file, qr_svg_inline
 from venues.selectors import (
+    invitations_waiting,
     is_venue_admin,
     managed_venue,
     organisations_for,
     public_url,
+    staff_of,
     venue_for,
     venues_for,
 )
 from venues.services import (
+    BinTaken,
     VenueError,
     invitation_cancel,
     organisation_dispute,
@@ -62,10 +64,11 @@ def register(request: HttpRequest) -> HttpResponse:
                 legal_name=organisation_form.cleaned_data["legal_name"],
                 venue=venue_form.venue_fields(),
             )
-        except (VenueError, IdentifierError) as exc:
+        except BinTaken as exc:
             error = exc.message
-            if getattr(exc, "code", "") == "bin_taken":
-                dispute_form = DisputeForm(initial={"bin": organisation_form.cleaned_data["bin"]})
+            dispute_form = DisputeForm(initial={"bin": organisation_form.cleaned_data["bin"]})
+        except AshyqError as exc:
+            error = exc.message
         except ValidationError as exc:
             venue_form.add_error(None, exc)
         else:
@@ -191,8 +194,8 @@ def staff(request: HttpRequest, venue_id: int) -> HttpResponse:
         {
             "venue": venue,
             "form": form,
-            "members": StaffMembership.objects.filter(venue=venue).select_related("user"),
-            "invitations": Invitation.objects.filter(venue=venue, accepted_at__isnull=True),
+            "members": staff_of(venue),
+            "invitations": invitations_waiting(venue),
         },
     )
 

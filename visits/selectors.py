@@ -6,6 +6,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from accounts.models import User
 from statuses.rules import Status
 from venues.models import Venue
 from visits.models import InsideAlert, IsolationPoint, Visit
@@ -23,6 +24,19 @@ def occupancy(venue_ids: Iterable[int]) -> dict[int, int]:
         .annotate(inside=Count("id"))
     )
     return {row["venue_id"]: row["inside"] for row in rows}
+
+
+def isolation_place(iin: str) -> IsolationPoint | None:
+    return IsolationPoint.objects.filter(iin=iin).first()
+
+
+def visits_of(user: User, limit: int = 100) -> QuerySet[Visit]:
+    """The account's own visits, newest first, for its history page."""
+    return (
+        Visit.objects.filter(user=user)
+        .select_related("venue", "venue__category")
+        .order_by("-checked_in_at")[:limit]
+    )
 
 
 def isolation_point_of(iin: str) -> Point | None:

@@ -5,10 +5,10 @@ from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import DurationField, ExpressionWrapper, F, Value
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from accounts.errors import AshyqError
 from accounts.models import User
 from accounts.services import sms_queue
 from statuses.rules import Derived, Status, derive_status
@@ -23,13 +23,12 @@ from visits.rules import ADMITTED, DENIALS, Decision, Point, VenueFacts, admissi
 logger = logging.getLogger(__name__)
 
 
-class CheckInError(Exception):
+class CheckInError(AshyqError):
     """A check-in that could not even be decided: the message says why, the code is for tests."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+
+class VenueNotFound(CheckInError):
+    """No venue has this code or id: the page answers 404, as for any unknown URL."""
 
 
 @dataclass(frozen=True)
@@ -81,8 +80,8 @@ def _facts(*, capacity: int, zone: str, **facts) -> VenueFacts:
     )
 
 
-def _venue_not_found() -> CheckInError:
-    return CheckInError("venue_not_found", _("This venue does not exist in Ashyq."))
+def _venue_not_found() -> VenueNotFound:
+    return VenueNotFound("venue_not_found", _("This venue does not exist in Ashyq."))
 
 
 def _organisation_pending() -> CheckInError:
@@ -382,67 +381,18 @@ def visit_check_out_by_staff(
     return visit
 
 
-def visits_close_expired(now: datetime.datetime | None = None) -> int:
-    """Close visits open longer than their venue's maximum stay.
-
-    The visit is closed at the moment its stay ran out, not at the moment
-    this job ran: contact tracing should not see people inside for longer
-    than they can have been.
-    """
-    now = now or timezone.now()
-    closed = 0
-    stays = (
-        Visit.objects.filter(admitted=True, checked_out_at__isnull=True)
-        .order_by()  # the default ordering would defeat DISTINCT
-        .values_list("venue__max_stay", flat=True)
-        .distinct()
-    )
-    for max_stay in stays:
-        closed += Visit.objects.filter(
-            admitted=True,
-            checked_out_at__isnull=True,
-            venue__max_stay=max_stay,
-            checked_in_at__lte=now - max_stay,
-        ).update(
-            checked_out_at=_stay_end(max_stay),
-            checkout_method=Visit.Checkout.AUTOMATIC,
-        )
-    return closed
-
-
-def _stay_end(delta: datetime.timedelta) -> ExpressionWrapper:
-    return ExpressionWrapper(
-        F("checked_in_at") + Value(delta, output_field=DurationField()),
-        output_field=Visit._meta.get_field("checked_in_at"),
-    )
-
-
-def visits_delete_old(
-    now: datetime.datetime | None = None, *, days: int | None = None, batch: int = 10_000
-) -> int:
-    """Retention (docs/rules.md §4): delete visits older than VISIT_RETENTION_DAYS, in batches
-    so no single transaction holds the table for long. Status history stays."""
-    now = now or timezone.now()
-    cutoff = now - datetime.timedelta(days=settings.VISIT_RETENTION_DAYS if days is None else days)
-    deleted = 0
-    while True:
-        ids = list(
-            Visit.objects.filter(checked_in_at__lt=cutoff).values_list("pk", flat=True)[:batch]
-        )
-        if not ids:
-            return deleted
-        deleted += Visit.objects.filter(pk__in=ids).delete()[0]
-
-
-class IsolationPointLocked(Exception):
+class IsolationPointLocked(AshyqError):
     """The citizen tried to change a place of isolation the sanitary service set."""
 
     def __init__(self) -> None:
-        self.message = _(
-            "Your place of home isolation was set by the sanitary service and can only be "
-            "changed by them. Call %(phone)s."
-        ) % {"phone": settings.SUPPORT_PHONE}
-        super().__init__(self.message)
+        super().__init__(
+            "isolation_locked",
+            _(
+                "Your place of home isolation was set by the sanitary service and can only be "
+                "changed by them. Call %(phone)s."
+            )
+            % {"phone": settings.SUPPORT_PHONE},
+        )
 
 
 @transaction.atomic

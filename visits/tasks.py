@@ -2,8 +2,8 @@ import logging
 
 from celery import shared_task
 
+from visits.jobs import visits_close_expired, visits_delete_old
 from visits.lookups import status_lookups_delete_old
-from visits.services import visits_close_expired, visits_delete_old
 
 logger = logging.getLogger(__name__)
 

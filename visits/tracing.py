@@ -13,43 +13,32 @@ the same reason a visit counts as lasting at most one maximum stay here, even
 if someone pressed "Exit" a few minutes after the automatic check-out was due:
 the bound the query relies on and the arithmetic agree exactly.
 
-`contacts_find` is the ORM version the admin uses; `contacts_sql` asks the
-same question in one hand-written statement, for the benchmark.
+`contacts_find` answers it through the ORM; the benchmark compares it with
+one hand-written statement (`bench/contacts_sql.py`).
 """
 
 import datetime
 import operator
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import reduce
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
 from django.db.models import CharField, Q, QuerySet
 from django.db.models.functions import Cast
-from django.http import HttpRequest
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _
 from modeltranslation.utils import get_language, resolution_order
 
-from accounts.audit import audit_record
-from accounts.identifiers import mask_iin, validate_iin
-from accounts.models import AuditEntry, User
-from statuses import notes
-from statuses.models import StatusRecord
-from statuses.rules import Source, Status
-from statuses.services import record_add
-from visits.exports import csv_document
+from accounts.identifiers import validate_iin
+from accounts.models import User
 from visits.models import Visit
 
 DEFAULT_DAYS = 14
 DEFAULT_MIN_OVERLAP = datetime.timedelta(minutes=15)
 NO_TIME = datetime.timedelta(0)
 UTC = datetime.UTC
-EPOCH = datetime.datetime(1970, 1, 1, tzinfo=UTC)
-MICROSECOND = datetime.timedelta(microseconds=1)
 
 
 # The arithmetic: pure functions of times, tested as a table.
@@ -127,10 +116,6 @@ class Contact:
     account: Account | None
 
     @property
-    def has_account(self) -> bool:
-        return self.account is not None
-
-    @property
     def last_contact_end(self) -> datetime.datetime:
         """The moment the last contact ended: a contact's quarantine counts from it
         (docs/rules.md §2)."""
@@ -143,10 +128,6 @@ class Contact:
     @property
     def minutes(self) -> int:
         return whole_minutes(self.duration)
-
-    @property
-    def venue_names(self) -> list[str]:
-        return list(dict.fromkeys(item.venue_name for item in self.overlaps))
 
 
 class CaseVisit(NamedTuple):
@@ -182,7 +163,9 @@ def _names(venue: Any) -> dict[str, str]:
     return {code: getattr(venue, f"name_{code}") for code, _name in settings.LANGUAGES}
 
 
-def _group(overlaps: Iterable[tuple[str, Overlap]], accounts: dict[str, Account]) -> list[Contact]:
+def contacts_grouped(
+    overlaps: Iterable[tuple[str, Overlap]], accounts: dict[str, Account]
+) -> list[Contact]:
     by_iin: dict[str, list[Overlap]] = defaultdict(list)
     for iin, item in overlaps:
         by_iin[iin].append(item)
@@ -278,7 +261,7 @@ def contacts_find(
                         ),
                     )
                 )
-    return _group(found, _accounts({iin for iin, _ in found}))
+    return contacts_grouped(found, _accounts({iin for iin, _ in found}))
 
 
 def _accounts(iins: set[str]) -> dict[str, Account]:
@@ -293,301 +276,3 @@ def _accounts(iins: set[str]) -> dict[str, Account]:
         iin: Account(full_name=full_name, phone=str(phone or ""), language=language)
         for iin, full_name, phone, language in rows
     }
-
-
-# The same question in one statement. Times are compared as timestamps on
-# PostgreSQL and as integer microseconds on SQLite, which stores them as text.
-
-CONTACTS_SQL = """
-WITH case_visits AS (
-    SELECT v.venue_id, ve.max_stay, ve.name_kk, ve.name_ru, ve.name_en,
-           {in_at} AS case_start,
-           {least}(COALESCE({out_at}, %(now)s), {in_at} + ve.max_stay) AS case_end
-    FROM visits_visit v
-    JOIN venues_venue ve ON ve.id = v.venue_id
-    WHERE v.iin = %(iin)s AND v.admitted
-      AND {in_at} >= %(since)s AND {in_at} <= %(now)s
-),
-pairs AS (
-    SELECT o.iin, c.venue_id, c.name_kk, c.name_ru, c.name_en,
-           {o_in_at} AS contact_start,
-           {least}(COALESCE({o_out_at}, %(now)s), {o_in_at} + c.max_stay) AS contact_end,
-           c.case_start, c.case_end
-    FROM case_visits c
-    JOIN visits_visit o
-      ON o.venue_id = c.venue_id
-     AND {o_in_at} > c.case_start - c.max_stay
-     AND {o_in_at} < c.case_end
-    WHERE o.admitted AND o.iin <> %(iin)s
-)
-SELECT p.iin, p.venue_id, p.name_kk, p.name_ru, p.name_en,
-       p.contact_start, p.contact_end, p.case_start, p.case_end,
-       u.id, u.full_name, u.phone, u.language
-FROM pairs p
-LEFT JOIN accounts_user u ON u.iin = p.iin
-WHERE {least}(p.contact_end, p.case_end) - {greatest}(p.contact_start, p.case_start)
-      >= %(min_overlap)s
-  AND {least}(p.contact_end, p.case_end) > {greatest}(p.contact_start, p.case_start)
-"""
-
-
-def _sqlite_microseconds(column: str) -> str:
-    # Django keeps SQLite datetimes as "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC.
-    return (
-        f"(CAST(strftime('%%s', {column}) AS INTEGER) * 1000000"
-        f" + CAST(substr({column} || '.000000', 21, 6) AS INTEGER))"
-    )
-
-
-def _microseconds(value: datetime.datetime | datetime.timedelta) -> int:
-    if isinstance(value, datetime.timedelta):
-        return value // MICROSECOND
-    return (value - EPOCH) // MICROSECOND
-
-
-def _from_microseconds(value: int) -> datetime.datetime:
-    return EPOCH + datetime.timedelta(microseconds=value)
-
-
-def contacts_statement(
-    *,
-    case_iin: str,
-    now: datetime.datetime,
-    days: int = DEFAULT_DAYS,
-    min_overlap: datetime.timedelta = DEFAULT_MIN_OVERLAP,
-) -> tuple[str, dict[str, Any], Callable[[Any], datetime.datetime]]:
-    """The statement for this database, its parameters, and how to read its times."""
-    since = now - datetime.timedelta(days=days)
-    params: dict[str, Any] = {"iin": case_iin}
-    if connection.vendor == "postgresql":
-        sql = CONTACTS_SQL.format(
-            least="LEAST",
-            greatest="GREATEST",
-            in_at="v.checked_in_at",
-            out_at="v.checked_out_at",
-            o_in_at="o.checked_in_at",
-            o_out_at="o.checked_out_at",
-        )
-        params.update(now=now, since=since, min_overlap=min_overlap)
-        return sql, params, _aware
-    if connection.vendor == "sqlite":
-        sql = CONTACTS_SQL.format(
-            least="MIN",
-            greatest="MAX",
-            in_at=_sqlite_microseconds("v.checked_in_at"),
-            out_at=_sqlite_microseconds("v.checked_out_at"),
-            o_in_at=_sqlite_microseconds("o.checked_in_at"),
-            o_out_at=_sqlite_microseconds("o.checked_out_at"),
-        )
-        params.update(
-            now=_microseconds(now),
-            since=_microseconds(since),
-            min_overlap=_microseconds(min_overlap),
-        )
-        return sql, params, _from_microseconds
-    raise NotImplementedError(
-        f"contacts_sql() speaks PostgreSQL and SQLite, not {connection.vendor}"
-    )
-
-
-def contacts_sql(
-    *,
-    case_iin: str,
-    now: datetime.datetime | None = None,
-    days: int = DEFAULT_DAYS,
-    min_overlap: datetime.timedelta = DEFAULT_MIN_OVERLAP,
-) -> list[Contact]:
-    """`contacts_find` as one hand-written query (PostgreSQL or SQLite)."""
-    sql, params, as_time = contacts_statement(
-        case_iin=validate_iin(case_iin),
-        now=now or timezone.now(),
-        days=days,
-        min_overlap=min_overlap,
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    found: list[tuple[str, Overlap]] = []
-    accounts: dict[str, Account] = {}
-    for row in rows:
-        iin, venue_id, name_kk, name_ru, name_en = row[:5]
-        contact_start, contact_end, case_start, case_end = (as_time(value) for value in row[5:9])
-        user_id, full_name, phone, language = row[9:]
-        found.append(
-            (
-                iin,
-                Overlap(
-                    venue_id=venue_id,
-                    venue_name=venue_name({"kk": name_kk, "ru": name_ru, "en": name_en}),
-                    contact_start=contact_start,
-                    contact_end=contact_end,
-                    case_start=case_start,
-                    case_end=case_end,
-                ),
-            )
-        )
-        if user_id is not None:
-            accounts[iin] = Account(full_name=full_name, phone=phone or "", language=language)
-    return _group(found, accounts)
-
-
-def _aware(value: datetime.datetime) -> datetime.datetime:
-    return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
-
-
-# The writes.
-
-
-def contacts_trace(
-    *,
-    case_iin: str,
-    by: User,
-    request: HttpRequest | None = None,
-    now: datetime.datetime | None = None,
-    days: int = DEFAULT_DAYS,
-    min_overlap: datetime.timedelta = DEFAULT_MIN_OVERLAP,
-) -> list[Contact]:
-    """Trace, and write down who traced whom: looking at someone's contacts is
-    looking at other people's visits (docs/rules.md §5, the audit log)."""
-    contacts = contacts_find(case_iin=case_iin, now=now, days=days, min_overlap=min_overlap)
-    audit_record(
-        actor=by,
-        action=AuditEntry.Action.CONTACTS_TRACED,
-        iin=validate_iin(case_iin),
-        detail={
-            "days": days,
-            "minutes": whole_minutes(min_overlap),
-            "contacts": len(contacts),
-        },
-        request=request,
-    )
-    return contacts
-
-
-class ContactToMark(NamedTuple):
-    iin: str
-    last_contact_end: datetime.datetime
-    # Where they met, for the note on the record: the venues' names in each
-    # language ({"kk": …, "ru": …, "en": …}), or one text; empty when not known.
-    place: str | dict[str, str] = ""
-
-
-def contact_note(case_iin: str, place: str | dict[str, str] = "") -> dict[str, Any]:
-    """The record's reason as a code and parameters, read in each reader's language."""
-    params = {"case": mask_iin(case_iin)}
-    if place:
-        params["place"] = place
-    return {"note_code": notes.CONTACT, "note_params": params}
-
-
-def contacts_mark(
-    *,
-    case_iin: str,
-    contacts: Iterable[ContactToMark | tuple],
-    by: User,
-    request: HttpRequest | None = None,
-    now: datetime.datetime | None = None,
-) -> int:
-    """Give the chosen contacts yellow status for 14 days from their last contact.
-
-    One transaction for all of them. A contact already marked for the same
-    contact (same person, same end of contact, not lifted) is skipped, so
-    pressing the button twice changes nothing. Account holders get one SMS
-    each, in their language, after commit (`record_add`). Returns how many
-    records were created.
-    """
-    case_iin = validate_iin(case_iin)
-    marks = [ContactToMark(*item) for item in contacts]
-    marks = [mark for mark in marks if mark.iin != case_iin]
-    duration = datetime.timedelta(days=settings.STATUS_CONTACT_DAYS)
-    created = 0
-    with transaction.atomic():
-        done = set(
-            StatusRecord.objects.filter(
-                iin__in={mark.iin for mark in marks},
-                source=Source.CONTACT.value,
-                valid_from__in={mark.last_contact_end for mark in marks},
-                lifted_at__isnull=True,
-            ).values_list("iin", "valid_from")
-        )
-        for mark in marks:
-            if (mark.iin, mark.last_contact_end) in done:
-                continue
-            try:
-                record_add(
-                    iin=mark.iin,
-                    status=Status.YELLOW,
-                    source=Source.CONTACT,
-                    valid_from=mark.last_contact_end,
-                    valid_until=mark.last_contact_end + duration,
-                    created_by=by,
-                    **contact_note(case_iin, mark.place),
-                    now=now,
-                    # One entry for the whole marking, written below.
-                    audit=False,
-                )
-            except IntegrityError:
-                # Someone marked this contact a moment ago, after the read
-                # above (status_record_one_contact): theirs stands, and the
-                # savepoint of record_add took ours back, SMS included.
-                if not _contact_marked(mark):
-                    raise
-            else:
-                created += 1
-            done.add((mark.iin, mark.last_contact_end))
-        audit_record(
-            actor=by,
-            action=AuditEntry.Action.CONTACTS_MARKED,
-            iin=case_iin,
-            detail={
-                "contacts": len(marks),
-                "created": created,
-                "iins": [mark.iin for mark in marks],
-            },
-            request=request,
-        )
-    return created
-
-
-def _contact_marked(mark: ContactToMark) -> bool:
-    return StatusRecord.objects.filter(
-        iin=mark.iin,
-        source=Source.CONTACT.value,
-        valid_from=mark.last_contact_end,
-        lifted_at__isnull=True,
-    ).exists()
-
-
-def contacts_csv(contacts: Sequence[Contact]) -> str:
-    """Tracing results for a spreadsheet: one row per overlap, full IINs."""
-    header = [
-        _("Contact IIN"),
-        _("Name"),
-        _("Phone"),
-        _("Venue"),
-        _("Contact from"),
-        _("Contact to"),
-        _("Case from"),
-        _("Case to"),
-        _("Overlap, minutes"),
-    ]
-    rows = (
-        [
-            contact.iin,
-            contact.account.full_name if contact.account else "",
-            contact.account.phone if contact.account else "",
-            item.venue_name,
-            _local(item.contact_start),
-            _local(item.contact_end),
-            _local(item.case_start),
-            _local(item.case_end),
-            item.minutes,
-        ]
-        for contact in contacts
-        for item in contact.overlaps
-    )
-    return csv_document(header, rows)
-
-
-def _local(value: datetime.datetime) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")

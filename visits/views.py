@@ -15,9 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.errors import AshyqError
 from accounts.identifiers import mask_iin, person_at_door
 from accounts.models import User
-from accounts.personal_qr import PersonalQRError, personal_qr_resolve
+from accounts.personal_qr import personal_qr_resolve
 from accounts.ratelimit import allow
 from ashyq.middleware import accepts_nul_bytes
 from statuses.models import StatusChoices
@@ -26,23 +27,26 @@ from statuses.selectors import current_status
 from statuses.services import STATUS_IN_SENTENCE
 from venues.models import Venue
 from venues.selectors import is_venue_admin, managed_venue, venue_for, venues_for
-from visits.exports import csv_document
+from visits.exports import csv_download, visit_log_header, visit_log_rows
 from visits.forms import IsolationPointForm, StaffScanForm, VisitLogFilterForm
 from visits.lookups import status_lookup_record, status_lookups_of
-from visits.models import IsolationPoint, Visit
+from visits.models import Visit
 from visits.rules import DENIAL_LABELS
 from visits.selectors import (
     daily_counts,
+    isolation_place,
     occupancy,
     today_by_venue,
     today_summary,
     verdict_now,
     visit_log,
+    visits_of,
     worsened_inside,
 )
 from visits.services import (
     CheckInError,
     IsolationPointLocked,
+    VenueNotFound,
     decision_of,
     isolation_point_set,
     venue_facts,
@@ -73,9 +77,9 @@ def venue_entry(request: HttpRequest, code: str) -> HttpResponse:
                 nonce=nonce,
                 kiosk_token=kiosk_token,
             )
+        except VenueNotFound:
+            raise Http404 from None
         except CheckInError as exc:
-            if exc.code == "venue_not_found":
-                raise Http404 from None
             messages.error(request, exc.message)
             return HttpResponseRedirect(request.path)
         return HttpResponseRedirect(reverse("visits:detail", args=[result.visit.pk]))
@@ -152,11 +156,7 @@ def visit_exit(request: HttpRequest, visit_id: int) -> HttpResponse:
 
 @login_required
 def history(request: HttpRequest) -> HttpResponse:
-    visits = (
-        Visit.objects.filter(user=request.user)
-        .select_related("venue", "venue__category")
-        .order_by("-checked_in_at")[:100]
-    )
+    visits = visits_of(request.user)
     return render(
         request,
         "visits/history.html",
@@ -188,7 +188,7 @@ def isolation_point(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(
             reverse("profile") + "?" + urlencode({"next": request.get_full_path()})
         )
-    point = IsolationPoint.objects.filter(iin=user.iin).first()
+    point = isolation_place(user.iin)
     if point is not None and point.set_by_epidemiologist:
         # Shown, not offered for editing; a POST (an old tab, a crafted
         # request) is refused with the same words and changes nothing.
@@ -328,9 +328,9 @@ def staff_page(request: HttpRequest, venue_id: int) -> HttpResponse:
                 # visit; a retried request (the same nonce) shows nothing new.
                 if checked_in.repeated and visit.nonce != form.cleaned_data["nonce"]:
                     status_lookup_record(venue_id=venue_id, iin=iin, staff=request.user)
-        except (CheckInError, PersonalQRError) as exc:
-            if getattr(exc, "code", "") == "venue_not_found":
-                raise Http404 from None
+        except VenueNotFound:
+            raise Http404 from None
+        except AshyqError as exc:
             error = exc.message
         else:
             query = {"visit": visit.pk, "mode": mode}
@@ -436,30 +436,9 @@ def venue_export(request: HttpRequest, venue_id: int) -> HttpResponse:
     venue = managed_venue(request.user, venue_id)
     filters = VisitLogFilterForm(request.GET or None)
     visits = visit_log(venue, **filters.filters())
-    header = [
-        _("Checked in"),
-        _("Checked out"),
-        _("IIN"),
-        _("Status"),
-        _("Decision"),
-        _("Reason"),
-        _("How"),
-    ]
-    rows = (
-        [
-            timezone.localtime(visit.checked_in_at).strftime("%Y-%m-%d %H:%M"),
-            timezone.localtime(visit.checked_out_at).strftime("%Y-%m-%d %H:%M")
-            if visit.checked_out_at
-            else "",
-            mask_iin(visit.iin),
-            StatusChoices(visit.status).label,
-            _("admitted") if visit.admitted else _("denied"),
-            DENIAL_LABELS.get(visit.denial_code, ""),
-            visit.get_method_display(),
-        ]
-        for visit in visits.iterator(chunk_size=2000)
-    )
     logger.info("account %s exported the visit log of venue %s", request.user.pk, venue.pk)
-    response = HttpResponse(csv_document(header, rows), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="ashyq-visits-{venue.pk}.csv"'
-    return response
+    return csv_download(
+        visit_log_header(full=False),
+        visit_log_rows(visits, full=False),
+        f"ashyq-visits-{venue.pk}.csv",
+    )

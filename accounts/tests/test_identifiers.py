@@ -13,7 +13,6 @@ from accounts.identifiers import (
     PersonAtDoor,
     check_digit,
     iin_birth_date,
-    iin_sex,
     mask_iin,
     person_at_door,
     validate_bin,
@@ -154,27 +153,23 @@ def test_validate_iin_refuses_none_as_length() -> None:
 
 
 @pytest.mark.parametrize(
-    ("iin", "birth_date", "sex"),
+    ("iin", "birth_date"),
     [
-        pytest.param("061211600012", datetime.date(2006, 12, 11), "female", id="6: 2000s, female"),
-        pytest.param(with_check_digit("15121250001"), datetime.date(2015, 12, 12), "male", id="5"),
-        pytest.param("950101300016", datetime.date(1995, 1, 1), "male", id="3: 1900s, male"),
-        pytest.param(with_check_digit("96022940001"), datetime.date(1996, 2, 29), "female", id="4"),
-        pytest.param(with_check_digit("99123110001"), datetime.date(1899, 12, 31), "male", id="1"),
-        pytest.param(
-            with_check_digit("99123120001"), datetime.date(1899, 12, 31), "female", id="2"
-        ),
+        pytest.param("061211600012", datetime.date(2006, 12, 11), id="6: 2000s"),
+        pytest.param(with_check_digit("15121250001"), datetime.date(2015, 12, 12), id="5"),
+        pytest.param("950101300016", datetime.date(1995, 1, 1), id="3: 1900s"),
+        pytest.param(with_check_digit("96022940001"), datetime.date(1996, 2, 29), id="4"),
+        pytest.param(with_check_digit("99123110001"), datetime.date(1899, 12, 31), id="1: 1800s"),
+        pytest.param(with_check_digit("99123120001"), datetime.date(1899, 12, 31), id="2"),
     ],
 )
-def test_iin_birth_date_and_sex(iin: str, birth_date: datetime.date, sex: str) -> None:
+def test_iin_birth_date_reads_the_century_digit(iin: str, birth_date: datetime.date) -> None:
     assert iin_birth_date(iin) == birth_date
-    assert iin_sex(iin) == sex
 
 
-@pytest.mark.parametrize("read", [iin_birth_date, iin_sex], ids=["birth date", "sex"])
-def test_iin_facts_refuse_an_invalid_iin(read) -> None:
+def test_iin_birth_date_refuses_an_invalid_iin() -> None:
     with pytest.raises(IdentifierError):
-        read("821214240092")
+        iin_birth_date("821214240092")
 
 
 @pytest.mark.parametrize(

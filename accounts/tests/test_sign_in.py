@@ -3,10 +3,13 @@ import re
 import phonenumbers
 import pytest
 import time_machine
+from allauth.core import context as allauth_context
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.forms import RequestPhoneCodeForm
 from accounts.models import User
 
 pytestmark = pytest.mark.django_db
@@ -277,3 +280,15 @@ def test_sign_out_needs_a_post(client, request_code, sms_outbox):
     assert "_auth_user_id" in client.session
     client.post(reverse("account_logout"))
     assert "_auth_user_id" not in client.session
+
+
+def test_checking_the_number_writes_nothing(rf):
+    # The account is made by the view once the form has passed, not while cleaning.
+    request = rf.post(REQUEST_URL)
+    request.user = AnonymousUser()
+    with allauth_context.request_context(request):
+        form = RequestPhoneCodeForm(data={"phone": "+7 701 123 45 67"})
+        assert form.is_valid()
+
+    assert form.cleaned_data["phone"] == PHONE
+    assert not User.objects.filter(phone=PHONE).exists()

@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.sample import build_sample
-from tests.test_language_crawl import venue_data
+from tests.test_language_forms import venue_data
 
 pytestmark = pytest.mark.django_db
 

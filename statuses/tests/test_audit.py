@@ -10,8 +10,8 @@ from accounts.models import AuditEntry
 from statuses.imports import lab_import_commit
 from statuses.models import StatusRecord
 from statuses.services import record_add, record_lift
+from statuses.tests.admin.conftest import add_form
 from statuses.tests.factories import UserFactory, epidemiologist, iin
-from statuses.tests.test_admin import add_form
 from statuses.tests.test_imports import HEADER, checked
 
 pytestmark = pytest.mark.django_db

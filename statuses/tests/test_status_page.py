@@ -232,12 +232,16 @@ def test_home_is_never_cached(client, person):
     assert "max-age=0" in response["Cache-Control"]
 
 
-def test_home_query_count_stays_small(client, person, django_assert_max_num_queries):
+def test_home_query_count_stays_small(client, person, django_assert_num_queries):
     for days in range(5):
         record("green", "pcr_negative", NOW - (days * 10 + 1) * DAY, NOW - (days * 10 - 6) * DAY)
     browser(client, "en", person)
 
-    with django_assert_max_num_queries(10):
+    # The account (cold cache after signing in), the records deciding the status,
+    # the status explanation, the history, the venues this person works at; the
+    # session is one read more where it is not kept in the cache.
+    cached_sessions = settings.SESSION_ENGINE.endswith("cached_db")
+    with django_assert_num_queries(5 if cached_sessions else 6):
         response = client.get(HOME_URL)
 
     assert response.content.decode().count('class="history-item"') == 5

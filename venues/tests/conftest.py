@@ -60,3 +60,8 @@ def venue_data(prefix: str = "", **overrides: object) -> dict[str, object]:
     }
     data.update(overrides)
     return {f"{prefix}{name}": value for name, value in data.items()}
+
+
+@pytest.fixture
+def superuser() -> User:
+    return User.objects.create_superuser("+77010000001", full_name="Operator Saule")

@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from statuses.models import StatusRecord
+from visits.jobs import visits_close_expired, visits_delete_old
 from visits.models import Visit
-from visits.services import visits_close_expired, visits_delete_old
 from visits.tasks import close_expired_visits, delete_old_visits
 from visits.tests.conftest import give_status, make_venue, make_visit, new_iin
 

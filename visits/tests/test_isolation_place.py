@@ -9,7 +9,7 @@ from django.utils import translation
 from visits.models import IsolationPoint
 from visits.services import IsolationPointLocked, isolation_point_set
 from visits.tests.conftest import citizen
-from visits.tests.test_epi_admin import epidemiologist
+from visits.tests.epi_admin.conftest import epidemiologist
 
 pytestmark = pytest.mark.django_db
 

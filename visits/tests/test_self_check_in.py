@@ -151,6 +151,15 @@ def test_an_unknown_code_is_a_translated_404(client):
     assert "Страница не найдена" in response.content.decode()
 
 
+def test_entering_at_an_unknown_code_is_a_404_not_a_message(client):
+    client.force_login(citizen("green"))
+
+    response = client.post("/v/nosuchcode12/", {"nonce": "n"})
+
+    assert response.status_code == 404
+    assert Visit.objects.count() == 0
+
+
 @pytest.mark.django_db(transaction=True)
 def test_self_check_in_post_stays_within_the_query_budget(client, assert_num_queries):
     # A real transaction, not the test's savepoint: production has no savepoint queries.
@@ -165,11 +174,14 @@ def test_self_check_in_post_stays_within_the_query_budget(client, assert_num_que
             admitted=True,
             checked_in_at=venue.created_at,
         )
-    client.force_login(citizen("green"))
+    person = citizen("green")
+    client.force_login(person)
 
     # The account (from the cache once it is warm), the venue lock, the reads
     # after it, the visit and COMMIT; the session comes from Redis in production.
     with assert_num_queries(5 + session_queries()):
         response = client.post(reverse("visits:venue_entry", args=[venue.code]), {"nonce": "q"})
 
-    assert response.status_code == 302
+    visit = Visit.objects.get(iin=person.iin)
+    assert (visit.venue, visit.admitted, visit.nonce) == (venue, True, "q")
+    assert response["Location"] == reverse("visits:detail", args=[visit.pk])

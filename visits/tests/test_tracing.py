@@ -1,29 +1,20 @@
 """Contact tracing (docs/rules.md §5): the overlap arithmetic, the query, and marking contacts."""
 
 import datetime
-import os
-import random
 import re
 import zoneinfo
 
 import pytest
-from django.db import connection
 from django.utils import translation
 
-from accounts.models import AuditEntry, User
-from statuses.models import StatusRecord
-from visits.models import Visit
-from visits.tests.conftest import make_venue, make_visit, new_iin
+from accounts.models import User
+from visits.tests.conftest import busy_table_case, make_venue, make_visit, needs_postgresql, new_iin
 from visits.tracing import (
     Account,
-    ContactToMark,
     Overlap,
     candidate_visits,
     case_visits,
     contacts_find,
-    contacts_mark,
-    contacts_sql,
-    contacts_statement,
     is_contact,
     overlap,
     visit_end,
@@ -228,95 +219,35 @@ def test_contacts_find_groups_a_person_met_twice_and_puts_the_longest_first(venu
 
     found = contacts_find(case_iin=case, now=NOW)
 
-    assert [(c.iin, c.minutes, c.venue_names, c.last_contact_end) for c in found] == [
+    assert [
+        (c.iin, c.minutes, [o.venue_name for o in c.overlaps], c.last_contact_end) for c in found
+    ] == [
         (twice, 40, ["Magnum", "Cafe"], at(11, 40)),
         (once, 30, ["Magnum"], at(10, 30)),
     ]
 
 
 @pytest.mark.django_db
-def test_contacts_find_takes_three_queries(venue, case, assert_max_queries):
+def test_contacts_find_takes_three_queries(venue, case, assert_num_queries):
     for minute in range(0, 60, 5):
         make_visit(venue, iin=new_iin(), checked_in_at=at(10, minute), checked_out_at=at(11))
 
-    with assert_max_queries(3):
+    # The case's visits, the visits that overlap them, the contacts' accounts.
+    with assert_num_queries(3):
         found = contacts_find(case_iin=case, now=NOW)
 
     assert len(found) == 10
 
 
 @pytest.mark.django_db
-def test_contacts_find_of_a_person_without_visits_is_empty(assert_max_queries):
-    with assert_max_queries(1):
+def test_contacts_find_of_a_person_without_visits_is_empty(assert_num_queries):
+    with assert_num_queries(1):
         assert contacts_find(case_iin=new_iin(), now=NOW) == []
-
-
-def _random_visits(venues, people, count: int, seed: int) -> None:
-    rng = random.Random(seed)  # noqa: S311 - repeatable test data, not a secret
-    visits = []
-    for _ in range(count):
-        checked_in_at = NOW - datetime.timedelta(microseconds=rng.randrange(15 * 86_400_000_000))
-        stay = datetime.timedelta(microseconds=rng.randrange(4 * 3_600_000_000))
-        checked_out_at = checked_in_at + stay
-        if checked_out_at > NOW or rng.random() < 0.1:
-            checked_out_at = None
-        admitted = rng.random() < 0.9
-        visits.append(
-            Visit(
-                venue=rng.choice(venues),
-                iin=rng.choice(people),
-                method=Visit.Method.SELF_SCAN,
-                status="green" if admitted else "red",
-                admitted=admitted,
-                denial_code="" if admitted else "red",
-                checked_in_at=checked_in_at,
-                checked_out_at=checked_out_at if admitted else None,
-            )
-        )
-    Visit.objects.bulk_create(visits)
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize(("days", "minutes"), [(14, 15), (3, 1), (14, 60)])
-def test_contacts_sql_gives_the_same_answer_as_the_orm(days, minutes):
-    venues = [make_venue(name=f"Venue {number}") for number in range(5)]
-    venues[0].max_stay = HOUR
-    venues[0].save(update_fields=["max_stay"])
-    people = [new_iin() for _ in range(40)]
-    for number, iin in enumerate(people[:10]):
-        User.objects.create_user(f"+7707{number:07d}", iin=iin)
-    _random_visits(venues, people, 600, seed=days * 100 + minutes)
-    min_overlap = datetime.timedelta(minutes=minutes)
-
-    for case in people[:8]:
-        orm = contacts_find(case_iin=case, now=NOW, days=days, min_overlap=min_overlap)
-        sql = contacts_sql(case_iin=case, now=NOW, days=days, min_overlap=min_overlap)
-
-        assert sql == orm
-    assert any(contacts_find(case_iin=case, now=NOW) for case in people[:8])
-
-
-def needs_postgresql() -> None:
-    if connection.vendor != "postgresql":
-        if os.environ.get("CI"):
-            pytest.fail("The query plan test must run on PostgreSQL in CI (set DATABASE_URL).")
-        pytest.skip("The query plan is PostgreSQL's; this test needs DATABASE_URL.")
 
 
 @pytest.fixture
 def busy_table(db) -> str:
-    """About 2000 visits over 50 venues and two weeks, and a case among them."""
-    venues = [make_venue(name=f"Venue {number}") for number in range(50)]
-    people = [new_iin() for _ in range(300)]
-    _random_visits(venues, people, 2000, seed=2021)
-    case = people[0]
-    for hours in (30, 80, 200):
-        start = NOW - hours * HOUR
-        make_visit(venues[hours % 50], iin=case, checked_in_at=start, checked_out_at=start + HOUR)
-    with connection.cursor() as cursor:
-        # Statistics as autovacuum would gather them on a live table.
-        cursor.execute("ANALYZE visits_visit")
-    return case
+    return busy_table_case(NOW)
 
 
 INDEX_SCAN = re.compile(
@@ -336,221 +267,3 @@ def test_candidate_query_reads_the_venue_time_index_not_the_whole_table(busy_tab
 
     assert INDEX_SCAN.search(plan), plan
     assert "Seq Scan on visits_visit" not in plan, plan
-
-
-@pytest.mark.django_db
-def test_contacts_statement_reads_the_indexes_not_the_whole_table(busy_table):
-    needs_postgresql()
-    sql, params, _as_time = contacts_statement(case_iin=busy_table, now=NOW)
-
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-
-    # Both sides come from indexes: the case's visits from (iin, time), the
-    # others per case visit from a venue index; on a table this small the
-    # planner may prefer the plain venue_id index to (venue, time).
-    assert re.search(r"Bitmap Index Scan on visit_iin_time|Index Scan using visit_iin_time", plan)
-    assert re.search(r"Index Scan (on|using) (visit_venue_time|visits_visit_venue_id_)", plan), plan
-    assert "Seq Scan on visits_visit" not in plan, plan
-
-
-# Marking contacts.
-
-
-@pytest.fixture
-def epidemiologist(db) -> User:
-    return User.objects.create_user("+77017654321", full_name="Dr Serik", language="ru")
-
-
-def test_contacts_mark_creates_yellow_records_for_14_days_from_the_last_contact(
-    epidemiologist, django_capture_on_commit_callbacks, sms_outbox
-):
-    case = new_iin()
-    kazakh = User.objects.create_user("+77011110001", iin=new_iin(), language="kk")
-    russian = User.objects.create_user("+77011110002", iin=new_iin(), language="ru")
-    no_account = new_iin()
-
-    with django_capture_on_commit_callbacks(execute=True):
-        created = contacts_mark(
-            case_iin=case,
-            contacts=[
-                ContactToMark(kazakh.iin, at(10, 40), "Magnum"),
-                (russian.iin, at(11, 30)),
-                (no_account, at(9, 15, day=19)),
-            ],
-            by=epidemiologist,
-            now=NOW,
-        )
-
-    assert created == 3
-    records = StatusRecord.objects.order_by("id")
-    with translation.override("en"):
-        rows = [
-            (r.iin, r.status, r.source, r.valid_from, r.valid_until, r.created_by, r.reason)
-            for r in records
-        ]
-    assert [(r.note_code, r.note) for r in records] == [("contact", "")] * 3
-    assert rows == [
-        (
-            kazakh.iin,
-            "yellow",
-            "contact",
-            at(10, 40),
-            at(10, 40, day=20) + 14 * DAY,
-            epidemiologist,
-            f"contact of case ********{case[-4:]} at Magnum",
-        ),
-        (
-            russian.iin,
-            "yellow",
-            "contact",
-            at(11, 30),
-            at(11, 30) + 14 * DAY,
-            epidemiologist,
-            f"contact of case ********{case[-4:]}",
-        ),
-        (
-            no_account,
-            "yellow",
-            "contact",
-            at(9, 15, day=19),
-            at(9, 15, day=19) + 14 * DAY,
-            epidemiologist,
-            f"contact of case ********{case[-4:]}",
-        ),
-    ]
-    assert sorted((sms.to, sms.text) for sms in sms_outbox) == [
-        ("+77011110001", "Ashyq: сіздің мәртебеңіз енді сары (мерзімі: 04.10.2021 10:40)."),
-        ("+77011110002", "Ashyq: ваш статус теперь жёлтый, до 04.10.2021 11:30."),
-    ]
-
-
-def test_contacts_mark_twice_creates_nothing_and_sends_nothing_new(
-    epidemiologist, django_capture_on_commit_callbacks, sms_outbox
-):
-    case = new_iin()
-    person = User.objects.create_user("+77011110001", iin=new_iin(), language="kk")
-    contacts = [(person.iin, at(10, 40)), (new_iin(), at(11))]
-    with django_capture_on_commit_callbacks(execute=True):
-        first = contacts_mark(case_iin=case, contacts=contacts, by=epidemiologist, now=NOW)
-
-    with django_capture_on_commit_callbacks(execute=True):
-        second = contacts_mark(case_iin=case, contacts=contacts, by=epidemiologist, now=NOW)
-
-    assert (first, second) == (2, 0)
-    assert StatusRecord.objects.count() == 2
-    assert len(sms_outbox) == 1
-
-
-def test_a_contact_marked_by_someone_else_meanwhile_is_skipped(
-    epidemiologist, monkeypatch, django_capture_on_commit_callbacks, sms_outbox
-):
-    """The other epidemiologist's record lands between our read and our insert."""
-    from statuses import services
-    from visits import tracing
-
-    case = new_iin()
-    person = User.objects.create_user("+77011110001", iin=new_iin(), language="kk")
-    other = new_iin()
-    real_record_add = services.record_add
-
-    def racing_record_add(**fields):
-        if fields["iin"] == person.iin:
-            StatusRecord.objects.create(
-                iin=person.iin,
-                status="yellow",
-                source="contact",
-                valid_from=fields["valid_from"],
-                valid_until=fields["valid_until"],
-                note="marked by a colleague",
-            )
-        return real_record_add(**fields)
-
-    monkeypatch.setattr(tracing, "record_add", racing_record_add)
-    with django_capture_on_commit_callbacks(execute=True):
-        created = contacts_mark(
-            case_iin=case,
-            contacts=[(person.iin, at(10, 40)), (other, at(11))],
-            by=epidemiologist,
-            now=NOW,
-        )
-
-    assert created == 1
-    with translation.override("en"):
-        reasons = sorted((r.iin, r.reason) for r in StatusRecord.objects.all())
-    assert reasons == sorted(
-        [(person.iin, "marked by a colleague"), (other, f"contact of case ********{case[-4:]}")]
-    )
-    assert sms_outbox == []
-
-
-@pytest.mark.django_db(transaction=True)
-def test_two_epidemiologists_marking_the_same_contacts_at_once_make_one_record_each():
-    from concurrent.futures import ThreadPoolExecutor
-    from threading import Barrier
-
-    from django.db import connections
-
-    from visits.tests.test_capacity import needs_postgresql
-
-    needs_postgresql()
-    doctors = [User.objects.create_user(f"+7701765432{n}") for n in range(2)]
-    case = new_iin()
-    contacts = [(new_iin(), at(10, minute)) for minute in range(20)]
-    start = Barrier(len(doctors))
-
-    def mark(doctor: User) -> int:
-        try:
-            start.wait(timeout=30)
-            return contacts_mark(case_iin=case, contacts=contacts, by=doctor, now=NOW)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=len(doctors)) as pool:
-        created = list(pool.map(mark, doctors))
-
-    assert sum(created) == len(contacts)
-    assert StatusRecord.objects.count() == len(contacts)
-
-
-def test_contacts_mark_again_after_a_lift_creates_a_new_record(epidemiologist):
-    from statuses.services import record_lift
-
-    case, person = new_iin(), new_iin()
-    contacts_mark(case_iin=case, contacts=[(person, at(10))], by=epidemiologist, now=NOW)
-    record_lift(record=StatusRecord.objects.get(), by=epidemiologist, reason="not a contact")
-
-    created = contacts_mark(case_iin=case, contacts=[(person, at(10))], by=epidemiologist, now=NOW)
-
-    assert created == 1
-    assert StatusRecord.objects.filter(lifted_at__isnull=True).count() == 1
-
-
-def test_contacts_mark_never_marks_the_case(epidemiologist):
-    case = new_iin()
-
-    created = contacts_mark(case_iin=case, contacts=[(case, at(10))], by=epidemiologist, now=NOW)
-
-    assert created == 0
-    assert StatusRecord.objects.count() == 0
-
-
-def test_contacts_mark_writes_one_audit_entry(epidemiologist):
-    case = new_iin()
-    people = [new_iin(), new_iin()]
-
-    contacts_mark(
-        case_iin=case,
-        contacts=[(iin, at(10)) for iin in people],
-        by=epidemiologist,
-        now=NOW,
-    )
-
-    entry = AuditEntry.objects.get()
-    assert (entry.actor, entry.action, entry.iin, entry.detail) == (
-        epidemiologist,
-        "contacts_marked",
-        case,
-        {"contacts": 2, "created": 2, "iins": people},
-    )

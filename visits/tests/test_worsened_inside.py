@@ -15,6 +15,7 @@ from statuses.imports import lab_import_check, lab_import_commit
 from statuses.models import LabImport, StatusRecord
 from statuses.services import notify_transitions, record_add, record_lift
 from venues.models import Region
+from visits.contacts import ContactToMark, contacts_mark
 from visits.models import InsideAlert, Visit
 from visits.services import isolation_point_set, visits_flag_worsened
 from visits.tests.conftest import (
@@ -25,7 +26,6 @@ from visits.tests.conftest import (
     session_queries,
     staff_member,
 )
-from visits.tracing import ContactToMark, contacts_mark
 
 pytestmark = pytest.mark.django_db
 
