@@ -1,3 +1,4 @@
+import copy
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +29,24 @@ def _isolated_services(settings, tmp_path: Path) -> Iterator[None]:
     celery_app.conf.task_always_eager = eager
     celery_app.conf.task_eager_propagates = propagates
     sms.outbox.clear()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """A `replica` alias in every test run, as in production with DATABASE_REPLICA_URL.
+
+    It mirrors `default`: a second connection to the same test database, so a
+    report routed there (ashyq.db) sees only what is committed, as a replica
+    would. Tests inside a transaction read the primary (the router's rule for
+    read-your-writes); a transactional test that opens a report page lists
+    the alias: `@pytest.mark.django_db(transaction=True, databases=["default", "replica"])`.
+    """
+    from django.conf import settings
+
+    if "replica" not in settings.DATABASES:
+        replica = copy.deepcopy(settings.DATABASES["default"])
+        replica["TEST"] = {**replica.get("TEST", {}), "MIRROR": "default"}
+        settings.DATABASES["replica"] = replica
 
 
 @pytest.fixture
