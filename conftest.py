@@ -38,8 +38,7 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
     It mirrors `default`: a second connection to the same test database, so a
     report routed there (ashyq.db) sees only what is committed, as a replica
     would. Tests inside a transaction read the primary (the router's rule for
-    read-your-writes); a transactional test that opens a report page lists
-    the alias: `@pytest.mark.django_db(transaction=True, databases=["default", "replica"])`.
+    read-your-writes); transactional tests may use both (below).
     """
     from django.conf import settings
 
@@ -47,6 +46,24 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
         replica = copy.deepcopy(settings.DATABASES["default"])
         replica["TEST"] = {**replica.get("TEST", {}), "MIRROR": "default"}
         settings.DATABASES["replica"] = replica
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that commit (transactional, live server) may read the replica too.
+
+    Their report pages read it as in production; pytest-django otherwise
+    refuses any connection to an alias a test did not list.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        kwargs = dict(marker.kwargs) if marker else {}
+        fixtures = set(getattr(item, "fixturenames", ()))
+        transactional = kwargs.get("transaction") or fixtures & {"transactional_db", "live_server"}
+        if transactional and not kwargs.get("databases"):
+            kwargs.update(transaction=True, databases=["default", "replica"])
+            item.add_marker(
+                pytest.mark.django_db(*(marker.args if marker else ()), **kwargs), append=False
+            )
 
 
 @pytest.fixture
