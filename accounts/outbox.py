@@ -4,7 +4,8 @@
 Celery once that commits. A hand-over that fails leaves the row for
 `outbox_relay` (a beat job, every minute). `outbox_deliver` is what the task
 runs: it sends a row only while it is unsent, holding the row's lock, so a
-relayed duplicate or a redelivered task finds it sent and does nothing.
+relayed duplicate or a redelivered task waits for that lock, finds the row
+sent and does nothing.
 """
 
 import datetime
@@ -103,8 +104,12 @@ def outbox_deliver(sms_id: str, *, retry_delay: Callable[[int], float]) -> Deliv
     except ValueError:
         return Delivery("skipped")
     with transaction.atomic():
+        # Waits while another run sends the same message (a relayed
+        # duplicate), then finds it sent. Not SKIP LOCKED: the relay's own
+        # UPDATE locks the row for a moment too, and skipping then would
+        # leave the message for the next relay.
         message = (
-            OutgoingSMS.objects.select_for_update(skip_locked=True)
+            OutgoingSMS.objects.select_for_update()
             .filter(pk=key, sent_at=None, given_up_at=None)
             .first()
         )
