@@ -100,13 +100,25 @@ def _iterate_on_replica(chunks: Iterable[bytes]) -> Iterator[bytes]:
 
 
 class ReplicaMiddleware:
-    """Lets the report pages (`REPLICA_READ_VIEWS`) read the replica."""
+    """Lets the report pages (`REPLICA_READ_VIEWS`) read the replica.
+
+    Last in MIDDLEWARE, so the replica reads span exactly the view and its
+    template's rendering; the other middleware (sessions, messages) work on
+    the primary before and after.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
+        try:
+            response = self.get_response(request)
+        finally:
+            token = request.__dict__.pop("_replica_token", None)
+            if token is not None:
+                _replica_reads.reset(token)
+        if token is not None and response.streaming:
+            response.streaming_content = _iterate_on_replica(response.streaming_content)
         if request.method not in SAFE_METHODS and replica_configured():
             response.set_cookie(
                 PIN_COOKIE,
@@ -118,9 +130,7 @@ class ReplicaMiddleware:
             )
         return response
 
-    def process_view(
-        self, request: HttpRequest, view: Callable, args: tuple, kwargs: dict
-    ) -> HttpResponse | None:
+    def process_view(self, request: HttpRequest, view: Callable, args: tuple, kwargs: dict) -> None:
         if (
             request.method in SAFE_METHODS
             and PIN_COOKIE not in request.COOKIES
@@ -128,12 +138,4 @@ class ReplicaMiddleware:
             and request.resolver_match.view_name in settings.REPLICA_READ_VIEWS
             and replica_configured()
         ):
-            with replica_reads():
-                response = view(request, *args, **kwargs)
-                # Template responses query while they render.
-                if hasattr(response, "render") and callable(response.render):
-                    response = response.render()
-            if response.streaming:
-                response.streaming_content = _iterate_on_replica(response.streaming_content)
-            return response
-        return None
+            request._replica_token = _replica_reads.set(True)

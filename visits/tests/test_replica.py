@@ -158,3 +158,14 @@ def test_without_a_replica_everything_reads_the_primary(settings):
 
     with replica_reads():
         assert read_alias(Visit) == "default"
+
+
+def test_a_streamed_export_reads_the_replica_while_it_is_sent():
+    from ashyq.db import _iterate_on_replica
+
+    def rows():
+        for _ in range(3):
+            yield read_alias(Visit).encode()
+
+    assert b"".join(_iterate_on_replica(rows())) == b"replica" * 3
+    assert read_alias(Visit) == "default"
