@@ -9,7 +9,7 @@ SITE_URL ?= http://$(HOST):$(PORT)
 
 BENCH_SIZE ?= default
 
-.PHONY: help run worker jobs test lint fmt messages check-messages bench vendor clean
+.PHONY: help run worker jobs test lint fmt messages check-messages bench cluster cluster-stop cluster-smoke vendor clean
 
 ## help: list the targets
 help:
@@ -75,6 +75,18 @@ check-messages: $(VENV)/.dev
 ## bench: seed PostgreSQL and measure the check-in paths against the floor (BENCH_SIZE=quick|default)
 bench: $(VENV)/.runtime
 	$(BIN)/python -m bench.run --size $(BENCH_SIZE) $(BENCH_ARGS)
+
+## cluster: the production topology on this machine (primary + replica, PgBouncer, two Redis, two gunicorn, worker, beat; as root)
+cluster: $(VENV)/.runtime
+	ops/cluster/cluster.sh start
+
+## cluster-stop: stop everything make cluster started (its data stays in var/cluster/)
+cluster-stop:
+	ops/cluster/cluster.sh stop
+
+## cluster-smoke: sign in and check in through the running cluster, then find the visit on the replica
+cluster-smoke: $(VENV)/.runtime
+	$(BIN)/python ops/cluster/smoke.py
 
 ## vendor: re-copy the camera scanner's polyfill, pinned by frontend/package-lock.json, into static/vendor/ (needs npm)
 vendor:

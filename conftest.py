@@ -1,3 +1,4 @@
+import copy
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +29,41 @@ def _isolated_services(settings, tmp_path: Path) -> Iterator[None]:
     celery_app.conf.task_always_eager = eager
     celery_app.conf.task_eager_propagates = propagates
     sms.outbox.clear()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """A `replica` alias in every test run, as in production with DATABASE_REPLICA_URL.
+
+    It mirrors `default`: a second connection to the same test database, so a
+    report routed there (ashyq.db) sees only what is committed, as a replica
+    would. Tests inside a transaction read the primary (the router's rule for
+    read-your-writes); transactional tests may use both (below).
+    """
+    from django.conf import settings
+
+    if "replica" not in settings.DATABASES:
+        replica = copy.deepcopy(settings.DATABASES["default"])
+        replica["TEST"] = {**replica.get("TEST", {}), "MIRROR": "default"}
+        settings.DATABASES["replica"] = replica
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that commit (transactional, live server) may read the replica too.
+
+    Their report pages read it as in production; pytest-django otherwise
+    refuses any connection to an alias a test did not list.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        kwargs = dict(marker.kwargs) if marker else {}
+        fixtures = set(getattr(item, "fixturenames", ()))
+        transactional = kwargs.get("transaction") or fixtures & {"transactional_db", "live_server"}
+        if transactional and not kwargs.get("databases"):
+            kwargs.update(transaction=True, databases=["default", "replica"])
+            item.add_marker(
+                pytest.mark.django_db(*(marker.args if marker else ()), **kwargs), append=False
+            )
 
 
 @pytest.fixture

@@ -117,3 +117,36 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} · {self.get_action_display()}"
+
+
+class OutgoingSMS(models.Model):
+    """An SMS decided in a transaction, written in that same transaction (docs/rules.md §7).
+
+    After the commit it is handed to Celery; when that fails (the broker is
+    away, the process died) the relay job hands it over later, so an outage
+    delays an SMS and loses none. The id is the idempotency key: the task sends
+    a row only while it is unsent, under the row's lock, and marks it sent.
+    The text (a sign-in code, say) is dropped once the message is done with.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    to = models.CharField(max_length=16)
+    text = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # When the relay job may hand it over (again) if it is still unsent.
+    relay_after = models.DateTimeField()
+    tries = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    given_up_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["relay_after"],
+                condition=models.Q(sent_at__isnull=True, given_up_at__isnull=True),
+                name="sms_outbox_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.id)

@@ -1,6 +1,5 @@
 import datetime
 import logging
-import uuid
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -14,6 +13,7 @@ from accounts.errors import AshyqError
 from accounts.identifiers import mask_iin, validate_iin
 from accounts.identity import decision_message, identity_check
 from accounts.models import AuditEntry, User
+from accounts.outbox import outbox_add
 from accounts.phones import PhoneError, parse_phone
 from accounts.sms import mask_phone
 
@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 
 def sms_queue(*, to: str, text: str) -> str:
-    """Queue one SMS to go out once the current transaction commits.
+    """Write one SMS to the outbox, to go out once the current transaction commits.
 
     Returns the message id. Numbers outside SMS_ALLOWED_COUNTRIES or that are
     not mobile are dropped with a log line: the forms refuse them first, this
@@ -32,11 +32,7 @@ def sms_queue(*, to: str, text: str) -> str:
     except PhoneError as exc:
         logger.warning("sms to %s not queued: %s", mask_phone(to), exc.code)
         return ""
-    from accounts.tasks import send_sms
-
-    sms_id = uuid.uuid4().hex
-    transaction.on_commit(lambda: send_sms.delay(sms_id, to, text))
-    return sms_id
+    return outbox_add(to=to, text=text).pk.hex
 
 
 def user_for_phone(phone: str) -> User:

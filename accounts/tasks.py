@@ -3,13 +3,11 @@ import random
 
 from celery import shared_task
 from django.conf import settings
-from django.core.cache import cache
 
-from accounts.sms import SMS, PermanentSMSError, TransientSMSError, get_backend, mask_phone
+from accounts.outbox import outbox_deliver, outbox_prune, outbox_relay
+from accounts.sms import mask_phone
 
 logger = logging.getLogger(__name__)
-
-SENT_MARK_TTL = 7 * 24 * 3600
 
 
 def retry_delay(retries: int) -> float:
@@ -18,41 +16,45 @@ def retry_delay(retries: int) -> float:
 
 
 @shared_task(bind=True, max_retries=None)
-def send_sms(self, sms_id: str, to: str, text: str) -> None:
-    sent_key = f"sms:sent:{sms_id}"
-    # A task can run again after a successful send (a worker lost after the
-    # gateway answered but before the ack); the mark keeps that from
-    # reaching the person twice.
-    if cache.get(sent_key):
-        logger.info("sms %s to %s already sent, skipping", sms_id, mask_phone(to))
-        return
-    try:
-        get_backend().send(SMS(id=sms_id, to=to, text=text))
-    except TransientSMSError as exc:
-        tries = self.request.retries + 1
-        if tries >= settings.SMS_MAX_TRIES:
-            logger.error(
-                "sms %s to %s failed after %d tries, giving up: %s",
-                sms_id,
-                mask_phone(to),
-                tries,
-                exc,
-            )
-            return
+def send_sms(self, sms_id: str) -> None:
+    """Send the outbox message `sms_id` (accounts.outbox); a second run sends nothing."""
+    delivery = outbox_deliver(sms_id, retry_delay=retry_delay)
+    to = mask_phone(delivery.to)
+    if delivery.outcome == "skipped":
+        # Relayed twice, or redelivered after a worker was lost mid-ack.
+        logger.info("sms %s already sent or being sent, skipping", sms_id)
+    elif delivery.outcome == "sent":
+        logger.info("sms %s sent to %s", sms_id, to)
+    elif delivery.outcome == "refused":
+        logger.error("sms %s to %s refused, not retrying: %s", sms_id, to, delivery.error)
+    elif delivery.outcome == "gave_up":
+        logger.error(
+            "sms %s to %s failed after %d tries, giving up: %s",
+            sms_id,
+            to,
+            delivery.tries,
+            delivery.error,
+        )
+    else:
         logger.warning(
             "sms %s to %s failed (try %d of %d), retrying: %s",
             sms_id,
-            mask_phone(to),
-            tries,
+            to,
+            delivery.tries,
             settings.SMS_MAX_TRIES,
-            exc,
+            delivery.error,
         )
-        raise self.retry(exc=exc, countdown=retry_delay(self.request.retries)) from exc
-    except PermanentSMSError as exc:
-        logger.error("sms %s to %s refused, not retrying: %s", sms_id, mask_phone(to), exc)
-        return
-    cache.set(sent_key, 1, timeout=SENT_MARK_TTL)
-    logger.info("sms %s sent to %s", sms_id, mask_phone(to))
+        raise self.retry(countdown=delivery.retry_in)
+
+
+@shared_task
+def relay_sms_outbox() -> int:
+    return outbox_relay()
+
+
+@shared_task
+def prune_sms_outbox() -> int:
+    return outbox_prune()
 
 
 @shared_task

@@ -7,6 +7,7 @@ must then provide SECRET_KEY and ALLOWED_HOSTS.
 
 import os
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -95,6 +96,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.LanguageChoiceMiddleware",
+    # Last, so that it runs the report views themselves on the replica.
+    "ashyq.db.ReplicaMiddleware",
 ]
 
 ROOT_URLCONF = "ashyq.urls"
@@ -145,26 +148,96 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["isolation_level"] = (
         IsolationLevel.READ_COMMITTED
     )
+# A streaming replica for the reports (docs/scaling.md): the pages named in
+# REPLICA_READ_VIEWS read there (ashyq.db). Unset, there is no `replica` alias
+# and everything reads the primary.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+    # Tests read the primary's test database through a second connection
+    # instead of creating a database on a read-only server.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["ashyq.db.ReplicaRouter"]
+# Seconds after a write (any POST) during which the same browser reads the
+# primary even on report pages, so that it sees what it just wrote.
+DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 5)
+# GET pages that only read and may lag the primary by a moment: the
+# epidemiologists' reports and tracing, the organisation dashboards, exports.
+REPLICA_READ_VIEWS = frozenset(
+    {
+        "admin:visits_visit_tracing",
+        "admin:visits_visit_tracing_export",
+        "admin:visits_visit_reports",
+        "admin:visits_visit_venue_export",
+        "visits:dashboard",
+        "visits:venue_dashboard",
+        "visits:venue_export",
+    }
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
 
-if REDIS_URL:
+
+def redis_sibling_db(url: str) -> str:
+    """The same Redis server as `url`, another database number (the next, or 14 after 15).
+
+    When one REDIS_URL serves both roles, the broker gets its own database so
+    that the cache's `clear()` (FLUSHDB) never empties the task queue.
+    """
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        query = dict(parse_qsl(parts.query))
+        number = int(query.get("db", "0") or 0)
+        query["db"] = str(number + 1 if number < 15 else number - 1)
+        # urlunsplit would drop the empty host and the `//` with it.
+        return f"unix://{parts.netloc}{parts.path}?{urlencode(query)}"
+    path = parts.path.strip("/")
+    try:
+        number = int(path or 0)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"REDIS_URL must end in a database number, got {url!r}"
+        ) from None
+    sibling = number + 1 if number < 15 else number - 1
+    return urlunsplit(parts._replace(path=f"/{sibling}"))
+
+
+# Two roles (docs/scaling.md, Redis): the cache (sessions, signed-in accounts,
+# rate limits) may evict under an LRU policy; the Celery broker must never
+# lose a queued task, so it runs with noeviction, ideally on its own server.
+REDIS_CACHE_URL = env_str("REDIS_CACHE_URL") or REDIS_URL
+REDIS_BROKER_URL = env_str("REDIS_BROKER_URL") or (
+    redis_sibling_db(REDIS_URL) if REDIS_URL and not env_str("REDIS_CACHE_URL") else REDIS_URL
+)
+if REDIS_BROKER_URL and REDIS_BROKER_URL == REDIS_CACHE_URL:
+    raise ImproperlyConfigured(
+        "REDIS_BROKER_URL and REDIS_CACHE_URL name the same Redis database: clearing or "
+        "evicting the cache would drop queued tasks. Give each its own database or server."
+    )
+
+if REDIS_CACHE_URL:
     CACHES = {
         "default": {
             "BACKEND": "ashyq.cache.PooledRedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": REDIS_CACHE_URL,
             "KEY_PREFIX": "ashyq",
         }
     }
+    # Sessions live in the cache role and fall back to the database when the
+    # LRU policy evicts one, so nobody is signed out by memory pressure.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Celery: with no broker configured, tasks run in-process so that a local run
 # needs nothing but Python.
-CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_BROKER_URL = REDIS_BROKER_URL or "memory://localhost/"
+CELERY_TASK_ALWAYS_EAGER = not REDIS_BROKER_URL
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 # Off, so that an eager task's retry runs in-process instead of surfacing as
 # an error in the request that queued it. Tests turn it on.
@@ -193,6 +266,16 @@ CELERY_BEAT_SCHEDULE = {
     },
     "delete-old-visits": {
         "task": "visits.tasks.delete_old_visits",
+        "schedule": 24 * 3600,
+    },
+    # SMS the after-commit hand-over could not queue (broker away, process
+    # killed): docs/rules.md §7, nothing decided is lost.
+    "relay-sms-outbox": {
+        "task": "accounts.tasks.relay_sms_outbox",
+        "schedule": 60,
+    },
+    "prune-sms-outbox": {
+        "task": "accounts.tasks.prune_sms_outbox",
         "schedule": 24 * 3600,
     },
     "delete-unconfirmed-accounts": {

@@ -1,4 +1,6 @@
+import functools
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -9,6 +11,18 @@ from django.urls import reverse
 from django.utils.translation import get_language, gettext
 
 logger = logging.getLogger(__name__)
+
+
+@functools.lru_cache(maxsize=8)
+def redis_client(url: str) -> Any:
+    """One client, and so one connection pool, per URL and process.
+
+    A health check every few seconds from each load balancer must not open a
+    new pool (and a new TCP connection) each time.
+    """
+    import redis
+
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -23,18 +37,22 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception as exc:
         logger.error("healthz: database check failed: %s", exc)
         checks["database"] = "error"
-    if settings.REDIS_URL:
-        import redis
-
+    if settings.REDIS_BROKER_URL:
         try:
-            client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2)
-            client.ping()
-            checks["redis"] = "ok"
+            client = redis_client(settings.REDIS_BROKER_URL)
             # Tasks waiting for a worker: a growing number means too few workers.
             queue_depth = client.llen(settings.CELERY_TASK_DEFAULT_QUEUE)
+            checks["broker"] = "ok"
         except Exception as exc:
-            logger.error("healthz: redis check failed: %s", exc)
-            checks["redis"] = "error"
+            logger.error("healthz: broker check failed: %s", exc)
+            checks["broker"] = "error"
+    if settings.REDIS_CACHE_URL:
+        try:
+            redis_client(settings.REDIS_CACHE_URL).ping()
+            checks["cache"] = "ok"
+        except Exception as exc:
+            logger.error("healthz: cache check failed: %s", exc)
+            checks["cache"] = "error"
     healthy = all(value == "ok" for value in checks.values())
     body: dict = {"status": "ok" if healthy else "error", "checks": checks}
     if queue_depth is not None:

@@ -14,10 +14,13 @@ import uuid
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.db import connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.models import OutgoingSMS
 from accounts.tasks import send_sms
 from ashyq.celery import app as celery_app
 
@@ -36,6 +39,15 @@ def redis_url_or_skip() -> str:
     if os.environ.get("CI"):
         pytest.fail("REDIS_URL is not set; CI must provide a Redis broker for this test.")
     pytest.skip("REDIS_URL is not set (e.g. REDIS_URL=redis://127.0.0.1:6379/0)")
+
+
+def database_url_for_worker() -> str:
+    """The test database, for the worker: the task reads the message from the outbox table."""
+    db = connection.settings_dict
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        pytest.skip("the worker needs a database another process can open (DATABASE_URL)")
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def sms_lines(path: Path) -> list[dict]:
@@ -79,7 +91,9 @@ def drop_queue(redis_url: str, queue: str) -> None:
 def test_login_code_request_reaches_sms_file_through_celery_worker(
     transactional_db, client, tmp_path
 ):
-    redis_url = redis_url_or_skip()
+    redis_url_or_skip()
+    # The broker role: REDIS_BROKER_URL, or a database of its own next to REDIS_URL's.
+    redis_url = settings.CELERY_BROKER_URL
     queue = f"ashyq-test-{uuid.uuid4().hex}"
     sms_file = tmp_path / "worker-sms" / "sms.jsonl"
     env = {
@@ -87,7 +101,7 @@ def test_login_code_request_reaches_sms_file_through_celery_worker(
         "DJANGO_SETTINGS_MODULE": "ashyq.settings",
         "SMS_BACKEND": "file",
         "SMS_FILE_PATH": str(sms_file),
-        "REDIS_URL": redis_url,
+        "DATABASE_URL": database_url_for_worker(),
         "DEBUG": "1",
         "PYTHONUNBUFFERED": "1",
     }
@@ -122,8 +136,10 @@ def test_login_code_request_reaches_sms_file_through_celery_worker(
             celery_app.conf.task_default_queue = queue
 
             # Straight onto the worker's queue.
-            direct_id = uuid.uuid4().hex
-            send_sms.apply_async(args=[direct_id, "+77015550000", "direct check"], queue=queue)
+            direct = OutgoingSMS.objects.create(
+                to="+77015550000", text="direct check", relay_after="2100-01-01T00:00Z"
+            )
+            send_sms.apply_async(args=[direct.pk.hex], queue=queue)
             direct = wait_for_sms(sms_file, "+77015550000", worker)
             assert direct is not None, f"worker wrote no direct SMS\n{worker_output(tmp_path)}"
             assert direct["text"] == "direct check"

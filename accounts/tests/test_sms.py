@@ -1,13 +1,15 @@
 """SMS backends, the `send_sms` task's retries, and `sms_queue` (docs/rules.md §7).
 
 The HTTP gateway is a stub server on 127.0.0.1 run by a fixture; Celery runs
-eagerly (root conftest), so retries happen at once and nothing sleeps.
+eagerly (root conftest), so retries happen at once and nothing sleeps. The task
+sends a message of the outbox table (accounts.outbox), by its id.
 """
 
 import json
 import logging
 import socket
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,19 +18,35 @@ from pathlib import Path
 
 import phonenumbers
 import pytest
-from django.core.cache import cache
 from phonenumbers import PhoneNumberType
 
 from accounts import tasks
+from accounts.models import OutgoingSMS
 from accounts.services import sms_queue
 from accounts.sms import SMS
 from accounts.tasks import retry_delay, send_sms
 from ashyq.celery import app as celery_app
 
 SMS_ID = "0f8fad5bd9cb469fa16570867728950e"
+OTHER_ID = "7c9e6679742540de944be07fc1f90ae7"
 PHONE = "+77015551234"
 KAZAKH_TEXT = "Ashyq кіру коды: 123456. Оны ешкімге айтпаңыз."
 RUSSIAN_TEXT = "Код входа Ashyq: 654321. Никому не сообщайте."
+
+
+pytestmark = pytest.mark.django_db
+
+
+def queued(to: str = PHONE, text: str = KAZAKH_TEXT, sms_id: str = SMS_ID) -> str:
+    """A message in the outbox, as `sms_queue` leaves it; its id for the task."""
+    OutgoingSMS.objects.get_or_create(
+        pk=uuid.UUID(sms_id), defaults={"to": to, "text": text, "relay_after": "2100-01-01T00:00Z"}
+    )
+    return sms_id
+
+
+def is_sent(sms_id: str = SMS_ID) -> bool:
+    return OutgoingSMS.objects.get(pk=uuid.UUID(sms_id)).sent_at is not None
 
 
 # --- file backend -----------------------------------------------------------
@@ -43,7 +61,7 @@ def test_file_backend_writes_one_json_line_per_message(settings):
     path = settings.SMS_FILE_PATH
     before = datetime.now().astimezone()
 
-    send_sms.delay(SMS_ID, PHONE, KAZAKH_TEXT)
+    send_sms.delay(queued())
 
     after = datetime.now().astimezone()
     lines = read_lines(path)
@@ -60,7 +78,7 @@ def test_file_backend_writes_one_json_line_per_message(settings):
 def test_file_backend_keeps_cyrillic_readable(settings):
     settings.SMS_BACKEND = "file"
 
-    send_sms.delay(SMS_ID, PHONE, KAZAKH_TEXT)
+    send_sms.delay(queued())
 
     raw = settings.SMS_FILE_PATH.read_text(encoding="utf-8")
     assert KAZAKH_TEXT in raw
@@ -70,8 +88,8 @@ def test_file_backend_keeps_cyrillic_readable(settings):
 def test_file_backend_appends_each_message(settings):
     settings.SMS_BACKEND = "file"
 
-    send_sms.delay("id-one", PHONE, KAZAKH_TEXT)
-    send_sms.delay("id-two", "+77471234567", RUSSIAN_TEXT)
+    send_sms.delay(queued(PHONE, KAZAKH_TEXT))
+    send_sms.delay(queued("+77471234567", RUSSIAN_TEXT, OTHER_ID))
 
     records = [json.loads(line) for line in read_lines(settings.SMS_FILE_PATH)]
     assert [(r["to"], r["text"]) for r in records] == [
@@ -85,7 +103,7 @@ def test_file_backend_creates_missing_parent_directory(settings, tmp_path):
     settings.SMS_FILE_PATH = tmp_path / "var" / "sms" / "outbox.jsonl"
     assert not (tmp_path / "var").exists()
 
-    send_sms.delay(SMS_ID, PHONE, KAZAKH_TEXT)
+    send_sms.delay(queued())
 
     assert len(read_lines(tmp_path / "var" / "sms" / "outbox.jsonl")) == 1
 
@@ -210,7 +228,7 @@ def messages(caplog, level: int) -> list[str]:
 
 
 def test_http_backend_posts_once_on_success(gateway):
-    result = send_sms.apply(args=[SMS_ID, PHONE, KAZAKH_TEXT])
+    result = send_sms.apply(args=[queued()])
 
     assert result.successful()
     assert len(gateway.requests) == 1
@@ -221,13 +239,13 @@ def test_http_backend_posts_once_on_success(gateway):
     assert request.headers["authorization"] == "Bearer t0ken"
     assert request.headers["idempotency-key"] == SMS_ID
     assert request.headers["content-type"] == "application/json"
-    assert cache.get(f"sms:sent:{SMS_ID}") == 1
+    assert is_sent()
 
 
 def test_http_backend_sends_no_authorization_without_token(gateway, settings):
     settings.SMS_HTTP_TOKEN = ""
 
-    send_sms.apply(args=[SMS_ID, PHONE, KAZAKH_TEXT])
+    send_sms.apply(args=[queued()])
 
     assert len(gateway.requests) == 1
     assert "authorization" not in gateway.requests[0].headers
@@ -237,7 +255,7 @@ def test_send_sms_retries_after_server_errors_until_success(gateway, caplog, eag
     gateway.statuses = [503, 503, 200]
     caplog.set_level(logging.INFO, logger="accounts.tasks")
 
-    result = send_sms.apply(args=[SMS_ID, PHONE, KAZAKH_TEXT])
+    result = send_sms.apply(args=[queued()])
 
     assert result.successful()
     assert len(gateway.requests) == 3
@@ -245,13 +263,13 @@ def test_send_sms_retries_after_server_errors_until_success(gateway, caplog, eag
     assert {r.headers["idempotency-key"] for r in gateway.requests} == {SMS_ID}
     assert len(messages(caplog, logging.WARNING)) == 2
     assert messages(caplog, logging.ERROR) == []
-    assert cache.get(f"sms:sent:{SMS_ID}") == 1
+    assert is_sent()
 
 
 def test_send_sms_retries_on_rate_limit(gateway, eager_retries):
     gateway.statuses = [429, 200]
 
-    result = send_sms.apply(args=[SMS_ID, PHONE, KAZAKH_TEXT])
+    result = send_sms.apply(args=[queued()])
 
     assert result.successful()
     assert len(gateway.requests) == 2
@@ -262,7 +280,7 @@ def test_send_sms_gives_up_after_max_tries(gateway, settings, caplog, eager_retr
     gateway.statuses = [500]
     caplog.set_level(logging.INFO, logger="accounts.tasks")
 
-    result = send_sms.apply(args=[SMS_ID, PHONE, KAZAKH_TEXT])
+    result = send_sms.apply(args=[queued()])
 
     assert result.successful()
     assert result.result is None
@@ -271,14 +289,14 @@ def test_send_sms_gives_up_after_max_tries(gateway, settings, caplog, eager_retr
     assert len(errors) == 1
     assert "giving up" in errors[0]
     assert "after 3 tries" in errors[0]
-    assert cache.get(f"sms:sent:{SMS_ID}") is None
+    assert not is_sent()
 
 
 def test_send_sms_does_not_retry_a_refused_message(gateway, caplog):
     gateway.statuses = [400, 200]
     caplog.set_level(logging.INFO, logger="accounts.tasks")
 
-    result = send_sms.apply(args=[SMS_ID, PHONE, KAZAKH_TEXT])
+    result = send_sms.apply(args=[queued()])
 
     assert result.successful()
     assert len(gateway.requests) == 1
@@ -287,7 +305,7 @@ def test_send_sms_does_not_retry_a_refused_message(gateway, caplog):
     assert "refused" in errors[0]
     assert "400" in errors[0]
     assert messages(caplog, logging.WARNING) == []
-    assert cache.get(f"sms:sent:{SMS_ID}") is None
+    assert not is_sent()
 
 
 def test_send_sms_gives_up_when_gateway_unreachable(settings, closed_port, caplog, eager_retries):
@@ -298,7 +316,7 @@ def test_send_sms_gives_up_when_gateway_unreachable(settings, closed_port, caplo
     settings.SMS_MAX_TRIES = 3
     caplog.set_level(logging.INFO, logger="accounts.tasks")
 
-    result = send_sms.apply(args=[SMS_ID, PHONE, KAZAKH_TEXT])
+    result = send_sms.apply(args=[queued()])
 
     assert result.successful()
     warnings = messages(caplog, logging.WARNING)
@@ -308,14 +326,14 @@ def test_send_sms_gives_up_when_gateway_unreachable(settings, closed_port, caplo
     assert len(errors) == 1
     assert "giving up" in errors[0]
     assert "after 3 tries" in errors[0]
-    assert cache.get(f"sms:sent:{SMS_ID}") is None
+    assert not is_sent()
 
 
 def test_send_sms_redelivered_after_success_sends_once(gateway, caplog):
     caplog.set_level(logging.INFO, logger="accounts.tasks")
 
-    first = send_sms.apply(args=[SMS_ID, PHONE, KAZAKH_TEXT])
-    second = send_sms.apply(args=[SMS_ID, PHONE, KAZAKH_TEXT])
+    first = send_sms.apply(args=[queued()])
+    second = send_sms.apply(args=[queued()])
 
     assert first.successful()
     assert second.successful()
@@ -324,10 +342,10 @@ def test_send_sms_redelivered_after_success_sends_once(gateway, caplog):
 
 
 def test_send_sms_other_message_ids_are_not_skipped(gateway):
-    send_sms.apply(args=[SMS_ID, PHONE, KAZAKH_TEXT])
-    send_sms.apply(args=["another-id", PHONE, KAZAKH_TEXT])
+    send_sms.apply(args=[queued()])
+    send_sms.apply(args=[queued(sms_id=OTHER_ID)])
 
-    assert [r.body["id"] for r in gateway.requests] == [SMS_ID, "another-id"]
+    assert [r.body["id"] for r in gateway.requests] == [SMS_ID, OTHER_ID]
 
 
 def test_retry_delay_grows_and_is_capped():
@@ -348,7 +366,6 @@ def test_retry_delay_without_jitter_doubles_up_to_five_minutes(monkeypatch):
 # --- sms_queue --------------------------------------------------------------
 
 
-@pytest.mark.django_db
 def test_sms_queue_sends_after_commit(sms_outbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         sms_id = sms_queue(to="8 701 555 12 34", text=KAZAKH_TEXT)
@@ -359,7 +376,6 @@ def test_sms_queue_sends_after_commit(sms_outbox, django_capture_on_commit_callb
     assert sms_outbox == [SMS(id=sms_id, to=PHONE, text=KAZAKH_TEXT)]
 
 
-@pytest.mark.django_db
 def test_sms_queue_refuses_foreign_number(sms_outbox, django_capture_on_commit_callbacks, caplog):
     caplog.set_level(logging.WARNING, logger="accounts.services")
 
@@ -374,7 +390,6 @@ def test_sms_queue_refuses_foreign_number(sms_outbox, django_capture_on_commit_c
     ]
 
 
-@pytest.mark.django_db
 def test_sms_queue_refuses_kz_fixed_line(sms_outbox, django_capture_on_commit_callbacks, caplog):
     number = phonenumbers.example_number_for_type("KZ", PhoneNumberType.FIXED_LINE)
     fixed_line = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
@@ -391,7 +406,6 @@ def test_sms_queue_refuses_kz_fixed_line(sms_outbox, django_capture_on_commit_ca
     assert logged[0].endswith("not queued: not_mobile")
 
 
-@pytest.mark.django_db
 def test_a_dead_gateway_does_not_break_the_code_request(
     client, settings, closed_port, caplog, eager_retries, django_capture_on_commit_callbacks
 ):
