@@ -55,8 +55,10 @@ class LockedVenue:
     longitude: float
     essential: bool
     zone: str
-    # The active account holding the IIN, when asked for one.
+    # The active account holding the IIN, when asked for one, and its name:
+    # the staff page shows "first name S., year" without reading the account again.
     person_id: int | None
+    person_name: str
     # Only a verified organisation's staff may look people up (read with
     # `staff_id` only; True otherwise).
     organisation_verified: bool
@@ -84,6 +86,7 @@ _LOCK = """
 SELECT v.id, v.capacity, v.pcr_required, v.kiosk_only, v.kiosk_secret, v.test_mode_until,
        v.suspended, v.latitude, v.longitude, c.essential, r.zone,
        (SELECT u.id FROM accounts_user u WHERE u.iin = %s AND u.is_active LIMIT 1),
+       (SELECT u.full_name FROM accounts_user u WHERE u.iin = %s AND u.is_active LIMIT 1),
        {verified}
 FROM venues_venue v
 JOIN venues_category c ON c.id = v.category_id
@@ -123,7 +126,7 @@ def lock_venue(
 ) -> LockedVenue | None:
     """The venue by id or code, locked until the transaction ends; None if it is not
     there or, with `staff_id`, if that person may not check people in at it."""
-    params: list = [iin or None]
+    params: list = [iin or None, iin or None]
     if staff_id is not None:
         sql = _LOCK_STAFF + _STAFF_ONLY
         params += [staff_id, staff_id]
@@ -157,7 +160,8 @@ def lock_venue(
         essential=bool(row[9]),
         zone=row[10],
         person_id=row[11],
-        organisation_verified=bool(row[12]),
+        person_name=row[12] or "",
+        organisation_verified=bool(row[13]),
     )
 
 
