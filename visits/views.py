@@ -28,6 +28,7 @@ from statuses.services import STATUS_IN_SENTENCE
 from venues.cards import VenueCard, venue_card
 from venues.models import Venue
 from venues.selectors import is_venue_admin, managed_venue, venue_for, venues_for
+from visits.checkin_queries import staff_page_reads
 from visits.exports import csv_document
 from visits.forms import IsolationPointForm, StaffScanForm, VisitLogFilterForm
 from visits.lookups import status_lookup_record, status_lookups_of
@@ -254,12 +255,8 @@ def _staff_context(
     result: dict | None = None,
     organisation_verified: bool = True,
 ) -> dict:
-    # Only what the list shows: this page is rendered after every scan.
-    recent = (
-        Visit.objects.filter(venue_id=venue.pk, recorded_by__isnull=False)
-        .only("iin", "status", "admitted", "checked_in_at", "checked_out_at")
-        .order_by("-checked_in_at")[:10]
-    )
+    # Only what the page shows, in one statement: it is rendered after every scan.
+    reads = staff_page_reads(venue_id=venue.pk)
     return {
         "venue": venue,
         "organisation_verified": organisation_verified,
@@ -273,18 +270,18 @@ def _staff_context(
                 "status_label": StatusChoices(alert.status).label,
                 "status_name": STATUS_IN_SENTENCE[Status(alert.status)],
             }
-            for alert in worsened_inside(venue)
+            for alert in (worsened_inside(venue) if reads.flagged else [])
         ],
         "form": form,
         "mode": form["mode"].value() or StaffScanForm.MODE_ENTRY,
         "result": result,
         "recent": [
             {
-                "visit": visit,
-                "iin": mask_iin(visit.iin),
-                "status_label": StatusChoices(visit.status).label,
+                "visit": scan,
+                "iin": mask_iin(scan.iin),
+                "status_label": StatusChoices(scan.status).label,
             }
-            for visit in recent
+            for scan in reads.recent
         ],
         "nonce": uuid.uuid4().hex,
     }
