@@ -1,4 +1,4 @@
-"""`make bench`: the check-in benchmark of issue 8, end to end.
+"""`make bench`: the check-in benchmark, end to end: what a door costs against a bare Django view.
 
     .venv/bin/python -m bench.run --size quick              # under a minute on 2 cores
     .venv/bin/python -m bench.run --size quick --rounds 3   # 2.5 minutes, steadier when shared
@@ -10,16 +10,23 @@
    size (--reseed forces a new one). Visits written by earlier runs are deleted
    before every warm-up and every measured run, so each starts from the seed.
 2. Gunicorn with gunicorn.conf.py and one sync worker per core (WEB_CONCURRENCY),
-   DEBUG=0, Redis (BENCH_REDIS_URL, default db 13, emptied by the run) for the
-   cache, the rate limits and the sessions (cached_db, as in production), and
-   DJANGO_SETTINGS_MODULE=bench.settings with BENCH_FLOOR=1 for the floor URL.
-3. wrk, pinned with taskset to the last core, 8 connections, 1 thread, a fixed
-   duration per scenario after a warm-up; before each run it waits (up to 30 s)
-   for other processes to leave the CPU. Every request is a different person
-   (bench/wrk/checkin.lua sends one pre-built request per line):
-     staff  POST /staff/<venue>/ q=<IIN>: a venue's staff member checks a person in
-     self   POST /v/<code>/: a signed-in citizen checks in (a session each)
-     floor  POST /bench/floor/<code>/: one indexed SELECT, one INSERT (bench.views)
+   --no-control-socket, DEBUG=0, Redis (BENCH_REDIS_URL, default db 13, emptied by
+   the run) for the cache, the rate limits and the sessions (cached_db, as in
+   production), and DJANGO_SETTINGS_MODULE=bench.settings with BENCH_FLOOR=1 for the
+   floor URL; a second gunicorn (bench.bare_wsgi) serves the bare floor.
+3. wrk, pinned with taskset to the last core, 8 connections, a fixed duration per
+   scenario after a warm-up; before each run it waits (up to 30 s) for other
+   processes to leave the CPU. Every interaction is a different person
+   (bench/wrk/checkin.lua sends one pre-built request per line; bench/wrk/lived.lua
+   plays the citizen's three requests, one thread per connection):
+     staff       POST /staff/<venue>/ q=<IIN>: a scan, answered with the staff page
+     self        POST /v/<code>/: a signed-in citizen checks in (a session each)
+     self_lived  GET /v/<code>/, POST, GET /visits/<id>/: the citizen's whole path
+     floor       POST /bench/floor/<code>/: one indexed SELECT, one INSERT (bench.views)
+     bare        the same without any middleware (bench.bare_settings, bench.bare_urls)
+   Every run starts from the seed: new visits deleted, seeded visits closed as
+   "moved" or "refused" opened again, the run's accounts dropped from the cache.
+   People go to venues with free places, so most check-ins are admissions.
    With --rounds N every scenario runs N times, interleaved; the quietest,
    fastest round counts and all of them go to the JSON.
 4. Queries per request: the same views through Django's test client under
