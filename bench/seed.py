@@ -34,7 +34,7 @@ from psycopg import sql
 from accounts.identifiers import check_digit
 
 # Bump when the generated data changes shape, so `bench.run` seeds again.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 SEED = 20200313  # the day Kazakhstan declared its emergency
 UTC = datetime.UTC
 NULL = r"\N"  # NULL in COPY text
@@ -331,13 +331,13 @@ def seed(conninfo: str, size: Size, log: Callable[[str], None] = print) -> dict:
                 cur,
                 "statuses_statusrecord",
                 "iin, status, source, valid_from, valid_until, note, created_at, lifted_at, "
-                "lift_reason",
+                "lift_reason, phone, note_code, note_params",
                 records,
             )
         _copy(
             cur,
             "visits_isolationpoint",
-            "iin, address, latitude, longitude, updated_at",
+            "iin, address, latitude, longitude, updated_at, set_by_epidemiologist",
             points,
         )
         t = lap("status records", t)
@@ -504,7 +504,7 @@ def _status_records(
         lift = (_ts(lifted), "lifted by an epidemiologist") if lifted else (NULL, "")
         records.append(
             f"{persons.iins[p]}\t{status}\t{source}\t{_ts(start)}\t{_ts(end)}\t\t{_ts(start)}\t"
-            f"{lift[0]}\t{lift[1]}\n"
+            f"{lift[0]}\t{lift[1]}\t\t\t{{}}\n"
         )
 
     for p in range(len(persons.iins)):
@@ -524,7 +524,7 @@ def _status_records(
                 points.append(
                     f"{persons.iins[p]}\t{city}, үй {rng.randint(1, 200)}\t"
                     f"{lat + rng.uniform(-0.05, 0.05):.6f}\t{lon + rng.uniform(-0.05, 0.05):.6f}\t"
-                    f"{_ts(now)}\n"
+                    f"{_ts(now)}\tt\n"
                 )
         elif kind < 0.9:
             start = now - rng.uniform(0, 25) * day

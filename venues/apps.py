@@ -7,4 +7,4 @@ class VenuesConfig(AppConfig):
     verbose_name = _("Venues")
 
     def ready(self) -> None:
-        from venues import signals  # noqa: F401  (connects the receivers)
+        from venues import cards, signals  # noqa: F401  (connects the receivers)

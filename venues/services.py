@@ -16,6 +16,7 @@ from accounts.models import AuditEntry, User
 from accounts.ratelimit import allow
 from accounts.services import sms_queue
 from accounts.sms_text import sms_render, sms_safe_name
+from venues.cards import venue_cards_forget
 from venues.models import (
     Category,
     Invitation,
@@ -271,6 +272,7 @@ def venue_suspend(
     if not reason:
         raise ValueError("a suspension needs a reason")
     updated = Venue.objects.filter(pk=venue.pk).update(suspended=True, suspended_reason=reason)
+    venue_cards_forget()
     venue.suspended, venue.suspended_reason = True, reason
     audit_record(
         actor=by,
@@ -287,6 +289,7 @@ def venue_resume(venue: Venue, *, by: User, request: HttpRequest | None = None) 
     updated = Venue.objects.filter(pk=venue.pk, suspended=True).update(
         suspended=False, suspended_reason=""
     )
+    venue_cards_forget()
     if updated:
         venue.suspended, venue.suspended_reason = False, ""
         audit_record(actor=by, action=AuditEntry.Action.VENUE_RESUMED, obj=venue, request=request)

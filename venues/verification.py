@@ -23,6 +23,7 @@ from django.utils.module_loading import import_string
 
 from accounts.audit import audit_record
 from accounts.models import AuditEntry, User
+from venues.cards import venue_cards_forget
 from venues.models import Organisation
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,7 @@ def organisation_verify(
     )
     if not updated:
         return False
+    venue_cards_forget()
     organisation.refresh_from_db(fields=["verified_at", "verified_by", "verified_via"])
     audit_record(
         actor=by,
@@ -117,6 +119,7 @@ def organisation_unverify(
     )
     if not updated:
         return False
+    venue_cards_forget()
     organisation.refresh_from_db(fields=["verified_at", "verified_by", "verified_via"])
     audit_record(
         actor=by,

@@ -55,8 +55,10 @@ class LockedVenue:
     longitude: float
     essential: bool
     zone: str
-    # The active account holding the IIN, when asked for one.
+    # The active account holding the IIN, when asked for one, and its name:
+    # the staff page shows "first name S., year" without reading the account again.
     person_id: int | None
+    person_name: str
     # Only a verified organisation's staff may look people up (read with
     # `staff_id` only; True otherwise).
     organisation_verified: bool
@@ -84,6 +86,7 @@ _LOCK = """
 SELECT v.id, v.capacity, v.pcr_required, v.kiosk_only, v.kiosk_secret, v.test_mode_until,
        v.suspended, v.latitude, v.longitude, c.essential, r.zone,
        (SELECT u.id FROM accounts_user u WHERE u.iin = %s AND u.is_active LIMIT 1),
+       (SELECT u.full_name FROM accounts_user u WHERE u.iin = %s AND u.is_active LIMIT 1),
        {verified}
 FROM venues_venue v
 JOIN venues_category c ON c.id = v.category_id
@@ -123,7 +126,7 @@ def lock_venue(
 ) -> LockedVenue | None:
     """The venue by id or code, locked until the transaction ends; None if it is not
     there or, with `staff_id`, if that person may not check people in at it."""
-    params: list = [iin or None]
+    params: list = [iin or None, iin or None]
     if staff_id is not None:
         sql = _LOCK_STAFF + _STAFF_ONLY
         params += [staff_id, staff_id]
@@ -157,7 +160,8 @@ def lock_venue(
         essential=bool(row[9]),
         zone=row[10],
         person_id=row[11],
-        organisation_verified=bool(row[12]),
+        person_name=row[12] or "",
+        organisation_verified=bool(row[13]),
     )
 
 
@@ -257,3 +261,56 @@ def _aware(value: datetime.datetime | str | None) -> datetime.datetime | None:
     if timezone.is_naive(value):
         value = timezone.make_aware(value, datetime.UTC)
     return value
+
+
+@dataclass(frozen=True)
+class RecentScan:
+    iin: str
+    status: str
+    admitted: bool
+    checked_in_at: datetime.datetime
+    checked_out_at: datetime.datetime | None
+
+
+@dataclass(frozen=True)
+class StaffPageReads:
+    # The last staff scans here, newest first.
+    recent: list[RecentScan]
+    # Whether anyone inside here is flagged (visits.selectors.worsened_inside
+    # reads them, only then).
+    flagged: bool
+
+
+# The staff page is rendered after every scan: its last scans and whether
+# anyone inside is flagged cost one statement; the flags themselves, with the
+# names staff see, are read only when there are any (almost never).
+_STAFF_PAGE = """
+SELECT 'scan', iin, status, admitted, checked_in_at, checked_out_at FROM (
+    SELECT iin, status, admitted, checked_in_at, checked_out_at FROM visits_visit
+    WHERE venue_id = %s AND recorded_by_id IS NOT NULL ORDER BY checked_in_at DESC LIMIT %s
+) recent
+UNION ALL
+SELECT 'flag', NULL, NULL, NULL, NULL, NULL WHERE EXISTS (
+    SELECT 1 FROM visits_insidealert a JOIN visits_visit v ON v.id = a.visit_id
+    WHERE v.venue_id = %s AND v.admitted AND v.checked_out_at IS NULL
+)
+"""
+
+
+def staff_page_reads(*, venue_id: int, recent: int = 10) -> StaffPageReads:
+    with _cursor() as cursor:
+        cursor.execute(_STAFF_PAGE, [venue_id, recent, venue_id])
+        rows = cursor.fetchall()
+    scans = [
+        RecentScan(
+            iin=iin,
+            status=status,
+            admitted=bool(admitted),
+            checked_in_at=_aware(checked_in_at),
+            checked_out_at=_aware(checked_out_at),
+        )
+        for kind, iin, status, admitted, checked_in_at, checked_out_at in rows
+        if kind == "scan"
+    ]
+    scans.sort(key=lambda scan: scan.checked_in_at, reverse=True)
+    return StaffPageReads(recent=scans, flagged=any(row[0] == "flag" for row in rows))

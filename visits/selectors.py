@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from statuses.rules import Status
+from venues.cards import VenueCard
 from venues.models import Venue
 from visits.models import InsideAlert, IsolationPoint, Visit
 from visits.rules import Decision, Point, status_decision
@@ -143,13 +144,15 @@ def visit_log(
     return visits
 
 
-def worsened_inside(venue: Venue, now: datetime.datetime | None = None) -> list[InsideAlert]:
+def worsened_inside(
+    venue: "Venue | VenueCard", now: datetime.datetime | None = None
+) -> list[InsideAlert]:
     """People inside this venue now whose status turned so that they may not stay,
     newest first, one per visit; a flag whose record was lifted or has ended is gone."""
     now = now or timezone.now()
     alerts = (
         InsideAlert.objects.filter(
-            visit__venue=venue,
+            visit__venue_id=venue.pk,
             visit__admitted=True,
             visit__checked_out_at__isnull=True,
             record__lifted_at__isnull=True,

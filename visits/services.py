@@ -38,6 +38,9 @@ class CheckInResult:
     # True when nothing new was written: a repeated nonce, or a person already
     # inside who may stay (the visit is theirs, open since its checked_in_at).
     repeated: bool = False
+    # A person inside refused on a new scan: since when the stay this scan
+    # closed had lasted, for the staff page (which shows it without a query).
+    closed_since: datetime.datetime | None = None
 
 
 def decision_of(visit: Visit) -> Decision:
@@ -187,7 +190,7 @@ def _visit_check_in(
     if staff is not None and not venue.organisation_verified:
         raise _organisation_pending()
     if user is None and venue.person_id is not None:
-        user = User(pk=venue.person_id)
+        user = User(pk=venue.person_id, full_name=venue.person_name)
     if (
         venue.kiosk_only
         and method == Visit.Method.SELF_SCAN
@@ -212,6 +215,8 @@ def _visit_check_in(
             raise _nonce_spent()
         else:
             visit = Visit.objects.get(pk=spent.id)
+            if user is not None and visit.user_id == user.pk:
+                visit.user = user
             return CheckInResult(visit=visit, decision=decision_of(visit), repeated=True)
     # This person's open visits; a nonce's visit of theirs has been settled above.
     inside = [v for v in door.visits if v.iin == iin]
@@ -230,6 +235,8 @@ def _visit_check_in(
     decision = admission_decision(status, facts, isolation, occupancy=occupancy)
     if here is not None and decision.admitted:
         visit = Visit.objects.get(pk=here.id)
+        if user is not None and visit.user_id == user.pk:
+            visit.user = user
         logger.info("check-in venue=%s method=%s status=%s again", venue.id, method, status.value)
         return CheckInResult(visit=visit, decision=decision, repeated=True)
     visit = Visit(
@@ -267,7 +274,11 @@ def _visit_check_in(
         decision.code,
         " inside-closed" if here is not None else "",
     )
-    return CheckInResult(visit=visit, decision=decision)
+    return CheckInResult(
+        visit=visit,
+        decision=decision,
+        closed_since=here.checked_in_at if here is not None and not decision.admitted else None,
+    )
 
 
 def visits_flag_worsened(*, iins: Iterable[str], now: datetime.datetime) -> int:

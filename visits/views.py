@@ -1,3 +1,4 @@
+import datetime
 import logging
 import uuid
 
@@ -25,13 +26,15 @@ from statuses.models import StatusChoices
 from statuses.rules import Status
 from statuses.selectors import current_status
 from statuses.services import STATUS_IN_SENTENCE
+from venues.cards import VenueCard, venue_card
 from venues.models import Venue
 from venues.selectors import is_venue_admin, managed_venue, venue_for, venues_for
+from visits.checkin_queries import staff_page_reads
 from visits.exports import csv_download, visit_log_header, visit_log_rows
 from visits.forms import IsolationPointForm, StaffScanForm, VisitLogFilterForm
 from visits.lookups import status_lookup_record, status_lookups_of
-from visits.models import Visit
-from visits.rules import DENIAL_LABELS
+from visits.models import IsolationPoint, Visit
+from visits.rules import DENIAL_LABELS, Decision
 from visits.selectors import (
     daily_counts,
     isolation_place,
@@ -84,9 +87,11 @@ def venue_entry(request: HttpRequest, code: str) -> HttpResponse:
             return HttpResponseRedirect(request.path)
         return HttpResponseRedirect(reverse("visits:detail", args=[result.visit.pk]))
 
-    venue = get_object_or_404(
-        Venue.objects.select_related("category", "region", "organisation"), code=code
-    )
+    # The page every QR opens: the venue from the cache, and only what the
+    # page shows of the person (their status, an open visit here).
+    venue = venue_card(code=code)
+    if venue is None:
+        raise Http404
     now = timezone.now()
     context = {"venue": venue, "kiosk_token": kiosk_token, "test_mode": venue.in_test_mode(now)}
     if user.iin:
@@ -98,11 +103,26 @@ def venue_entry(request: HttpRequest, code: str) -> HttpResponse:
             # refuse is a promise the answer page then breaks.
             verdict=verdict_now(venue, user.iin, derived.status, now),
             open_visit=Visit.objects.filter(
-                venue=venue, iin=user.iin, admitted=True, checked_out_at__isnull=True
-            ).first(),
+                venue_id=venue.pk, iin=user.iin, admitted=True, checked_out_at__isnull=True
+            )
+            .only("checked_in_at")
+            .first(),
             nonce=uuid.uuid4().hex,
         )
     return render(request, "visits/venue_entry.html", context)
+
+
+_ANSWER_FIELDS = (
+    "venue_id",
+    "user_id",
+    "iin",
+    "status",
+    "admitted",
+    "denial_code",
+    "test_mode",
+    "checked_in_at",
+    "checked_out_at",
+)
 
 
 @never_cache
@@ -114,15 +134,19 @@ def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
     judged again: someone who turned red inside must not keep a green card.
     """
     visit = get_object_or_404(
-        Visit.objects.select_related("venue", "venue__category", "venue__region"),
+        # Only what the card shows; the venue's facts come from the cache.
+        Visit.objects.only(*_ANSWER_FIELDS),
         pk=visit_id,
         user=request.user,
     )
+    venue = venue_card(venue_id=visit.venue_id)
+    if venue is None:
+        raise Http404
     now = timezone.now()
     status_now = current_status(visit.iin, now).status.value
     decision = decision_of(visit)
     if visit.is_open:
-        decision = verdict_now(visit.venue, visit.iin, status_now, now)
+        decision = verdict_now(venue, visit.iin, status_now, now)
     if not visit.admitted:
         state = "denied"
     elif visit.checked_out_at is not None:
@@ -136,12 +160,13 @@ def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
         "visits/visit_detail.html",
         {
             "visit": visit,
+            "venue": venue,
             "decision": decision,
             "state": state,
             "status_label": StatusChoices(visit.status).label,
             "status_now": status_now,
             "status_now_label": StatusChoices(status_now).label,
-            "test_mode": visit.venue.in_test_mode(now),
+            "test_mode": venue.in_test_mode(now),
         },
     )
 
@@ -222,45 +247,19 @@ def isolation_point(request: HttpRequest) -> HttpResponse:
     return render(request, "visits/isolation_point.html", {"form": form, "point": point})
 
 
-def _staff_context(request: HttpRequest, venue: Venue, form: StaffScanForm) -> dict:
-    result = None
-    visit_id = request.GET.get("visit", "")
-    # ASCII digits only, and few enough for a bigint: "²" is a digit to str.isdigit.
-    if visit_id.isascii() and visit_id.isdigit() and len(visit_id) < 19:
-        # Any visit at this venue: staff confirm exits and re-scans of
-        # people who checked themselves in, too.
-        visit = Visit.objects.select_related("user").filter(pk=int(visit_id), venue=venue).first()
-        if visit is not None:
-            result = {
-                "visit": visit,
-                "decision": decision_of(visit),
-                "status_label": StatusChoices(visit.status).label,
-                "person": person_at_door(visit.user.full_name if visit.user else "", visit.iin),
-                "exit": request.GET.get("done") == "exit",
-                # A re-scan of someone inside: since when, if they may stay;
-                # the stay it ended, if they may not.
-                "inside_since": visit.checked_in_at
-                if visit.is_open and request.GET.get("again")
-                else None,
-                "closed": None
-                if visit.admitted
-                else Visit.objects.filter(
-                    venue=venue,
-                    iin=visit.iin,
-                    checkout_method=Visit.Checkout.REFUSED,
-                    checked_out_at=visit.checked_in_at,
-                )
-                .only("checked_in_at")
-                .first(),
-            }
-    # Only what the list shows: this page is rendered after every scan.
-    recent = (
-        Visit.objects.filter(venue=venue, recorded_by__isnull=False)
-        .only("iin", "status", "admitted", "checked_in_at", "checked_out_at")
-        .order_by("-checked_in_at")[:10]
-    )
+def _staff_context(
+    request: HttpRequest,
+    venue: Venue | VenueCard,
+    form: StaffScanForm,
+    *,
+    result: dict | None = None,
+    organisation_verified: bool = True,
+) -> dict:
+    # Only what the page shows, in one statement: it is rendered after every scan.
+    reads = staff_page_reads(venue_id=venue.pk)
     return {
         "venue": venue,
+        "organisation_verified": organisation_verified,
         "test_mode": venue.in_test_mode(),
         "worsened": [
             {
@@ -271,21 +270,79 @@ def _staff_context(request: HttpRequest, venue: Venue, form: StaffScanForm) -> d
                 "status_label": StatusChoices(alert.status).label,
                 "status_name": STATUS_IN_SENTENCE[Status(alert.status)],
             }
-            for alert in worsened_inside(venue)
+            for alert in (worsened_inside(venue) if reads.flagged else [])
         ],
         "form": form,
         "mode": form["mode"].value() or StaffScanForm.MODE_ENTRY,
         "result": result,
         "recent": [
             {
-                "visit": visit,
-                "iin": mask_iin(visit.iin),
-                "status_label": StatusChoices(visit.status).label,
+                "visit": scan,
+                "iin": mask_iin(scan.iin),
+                "status_label": StatusChoices(scan.status).label,
             }
-            for visit in recent
+            for scan in reads.recent
         ],
         "nonce": uuid.uuid4().hex,
     }
+
+
+def _staff_result(
+    visit: Visit,
+    decision: Decision,
+    *,
+    exit: bool = False,
+    again: bool = False,
+    closed_since: datetime.datetime | None = None,
+) -> dict:
+    """The answer box of the staff page: the decision, the colour, the person."""
+    # The check-in hands over the account it found with its name; only an
+    # exit (and a GET of an old answer) reads it.
+    name = "" if visit.user_id is None else visit.user.full_name
+    return {
+        "visit": visit,
+        "decision": decision,
+        "status_label": StatusChoices(visit.status).label,
+        "person": person_at_door(name, visit.iin),
+        "exit": exit,
+        # A re-scan of someone inside: since when, if they may stay;
+        # the stay it ended, if they may not.
+        "inside_since": visit.checked_in_at if again and visit.is_open else None,
+        "closed_since": closed_since,
+    }
+
+
+def _staff_result_of_get(request: HttpRequest, venue: Venue) -> dict | None:
+    """The answer box again, for a reload of the page a scan answered with."""
+    visit_id = request.GET.get("visit", "")
+    # ASCII digits only, and few enough for a bigint: "²" is a digit to str.isdigit.
+    if not (visit_id.isascii() and visit_id.isdigit() and len(visit_id) < 19):
+        return None
+    # Any visit at this venue: staff confirm exits and re-scans of people who
+    # checked themselves in, too.
+    visit = Visit.objects.select_related("user").filter(pk=int(visit_id), venue=venue).first()
+    if visit is None:
+        return None
+    closed_since = None
+    if not visit.admitted:
+        closed = (
+            Visit.objects.filter(
+                venue=venue,
+                iin=visit.iin,
+                checkout_method=Visit.Checkout.REFUSED,
+                checked_out_at=visit.checked_in_at,
+            )
+            .only("checked_in_at")
+            .first()
+        )
+        closed_since = closed.checked_in_at if closed else None
+    return _staff_result(
+        visit,
+        decision_of(visit),
+        exit=request.GET.get("done") == "exit",
+        again=bool(request.GET.get("again")),
+        closed_since=closed_since,
+    )
 
 
 @accepts_nul_bytes
@@ -293,12 +350,26 @@ def _staff_context(request: HttpRequest, venue: Venue, form: StaffScanForm) -> d
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_page(request: HttpRequest, venue_id: int) -> HttpResponse:
-    """One autofocused field for an IIN, a scanner's input or a personal QR (docs/rules.md §4)."""
+    """One autofocused field for an IIN, a scanner's input or a personal QR (docs/rules.md §4).
+
+    A scan is answered with the page staff need next, rendered from what the
+    check-in read, in one request: at a busy door the page after every scan
+    is most of the work (docs/scaling.md). The answer names its GET address
+    (Content-Location, and `history.replaceState` in the page), so a reload
+    shows the same answer instead of sending the scan again.
+    """
     if request.method == "GET":
         venue = venue_for(request.user, venue_id)
         mode = request.GET.get("mode", StaffScanForm.MODE_ENTRY)
         form = StaffScanForm(initial={"mode": mode})
-        return render(request, "visits/staff.html", _staff_context(request, venue, form))
+        context = _staff_context(
+            request,
+            venue,
+            form,
+            result=_staff_result_of_get(request, venue),
+            organisation_verified=venue.organisation.is_verified,
+        )
+        return render(request, "visits/staff.html", context)
 
     form = StaffScanForm(request.POST)
     if form.is_valid() and not allow(
@@ -310,9 +381,10 @@ def staff_page(request: HttpRequest, venue_id: int) -> HttpResponse:
         mode = form.cleaned_data["mode"]
         try:
             person, iin, method = _scanned_person(form)
-            again = False
+            again, closed_since = False, None
             if mode == StaffScanForm.MODE_EXIT:
                 visit = visit_check_out_by_staff(venue_id=venue_id, iin=iin, staff=request.user)
+                decision = decision_of(visit)
                 status_lookup_record(venue_id=venue_id, iin=iin, staff=request.user)
             else:
                 checked_in = visit_check_in(
@@ -324,6 +396,7 @@ def staff_page(request: HttpRequest, venue_id: int) -> HttpResponse:
                     nonce=form.cleaned_data["nonce"],
                 )
                 visit, again = checked_in.visit, checked_in.repeated
+                decision, closed_since = checked_in.decision, checked_in.closed_since
                 # A re-scan of someone inside shows their status without a new
                 # visit; a retried request (the same nonce) shows nothing new.
                 if checked_in.repeated and visit.nonce != form.cleaned_data["nonce"]:
@@ -338,14 +411,34 @@ def staff_page(request: HttpRequest, venue_id: int) -> HttpResponse:
                 query["done"] = "exit"
             elif again:
                 query["again"] = "1"
-            return HttpResponseRedirect(
-                reverse("visits:staff", args=[venue_id]) + "?" + urlencode(query)
+            # The check-in found the venue with the staff check under its lock;
+            # what the page shows of it comes from the cache.
+            venue = venue_card(venue_id=venue_id)
+            if venue is None:  # deleted since the check-in committed
+                raise Http404
+            context = _staff_context(
+                request,
+                venue,
+                StaffScanForm(initial={"mode": mode}),
+                result=_staff_result(
+                    visit,
+                    decision,
+                    exit=mode == StaffScanForm.MODE_EXIT,
+                    again=again,
+                    closed_since=closed_since,
+                ),
             )
+            context["page_url"] = reverse("visits:staff", args=[venue_id]) + "?" + urlencode(query)
+            response = render(request, "visits/staff.html", context)
+            response["Content-Location"] = context["page_url"]
+            return response
     venue = venue_for(request.user, venue_id)
     if error:
         # A fresh, empty field: a scanner's next code must not land after the old one.
         form = StaffScanForm(initial={"mode": request.POST.get("mode", StaffScanForm.MODE_ENTRY)})
-    context = _staff_context(request, venue, form)
+    context = _staff_context(
+        request, venue, form, organisation_verified=venue.organisation.is_verified
+    )
     context["error"] = error
     return render(request, "visits/staff.html", context, status=200 if error else 400)
 

@@ -1,7 +1,7 @@
 -- One pre-built POST per line of a file that bench/run.py writes, so that every
 -- request is a different person (or a different signed-in citizen).
 --
---   wrk ... -s bench/wrk/checkin.lua http://127.0.0.1:8765 -- FILE THREADS HOST ORIGIN CSRFTOKEN
+--   wrk ... -s bench/wrk/checkin.lua http://127.0.0.1:8765 -- FILE THREADS HOST ORIGIN CSRFTOKEN [STATUS]
 --
 -- A line is PATH <tab> BODY <tab> COOKIE. Thread k of n takes lines k, k+n, k+2n…
 -- so no two threads send the same person. A thread that runs out of lines starts
@@ -20,6 +20,8 @@ end
 
 function init(args)
    local path, nthreads, host, origin, token = args[1], tonumber(args[2]), args[3], args[4], args[5]
+   -- A check-in answers with a redirect, a staff scan with its page (200).
+   expected = tonumber(args[6] or "302")
    requests = {}
    local index = 0
    for line in io.lines(path) do
@@ -54,10 +56,10 @@ function request()
    return requests[position]
 end
 
--- Every check-in answers with a redirect; anything else (a form error page, a
--- rate-limit page, a CSRF refusal) is counted, not silently timed.
+-- Every request answers with the expected status; anything else (a form error
+-- page, a rate-limit page, a CSRF refusal) is counted, not silently timed.
 function response(status, headers, body)
-   if status ~= 302 then
+   if status ~= expected then
       unexpected = unexpected + 1
    end
 end

@@ -130,7 +130,7 @@ def test_staff_check_in_at_a_kiosk_only_venue_needs_no_code(client):
     response = client.post(f"/staff/{venue.pk}/", {"q": new_iin(), "mode": "entry"})
 
     visit = Visit.objects.get()
-    assert response["Location"] == f"/staff/{venue.pk}/?visit={visit.pk}&mode=entry"
+    assert response["Content-Location"] == f"/staff/{venue.pk}/?visit={visit.pk}&mode=entry"
     assert (visit.admitted, visit.method) == (True, "staff_iin")
 
 

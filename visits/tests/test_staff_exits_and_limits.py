@@ -44,10 +44,11 @@ def test_exit_closes_the_open_visit_at_this_venue(client):
     response = scan(client, venue, iin, mode="exit")
 
     visit.refresh_from_db()
-    assert response["Location"] == f"/staff/{venue.pk}/?visit={visit.pk}&mode=exit&done=exit"
+    expected = f"/staff/{venue.pk}/?visit={visit.pk}&mode=exit&done=exit"
+    assert response["Content-Location"] == expected
     assert visit.checkout_method == "staff"
     assert visit.checked_out_at is not None
-    html = text_of(client.get(response["Location"]))
+    html = text_of(response)
     assert '<section class="answer answer-exit" role="status">' in html
     assert "<h2>Exit recorded</h2>" in html
     assert '<p class="person">Born in 1990</p>' in html
@@ -63,7 +64,7 @@ def test_exit_of_a_self_scanned_visit_is_confirmed_to_staff(client):
 
     visit.refresh_from_db()
     assert visit.checkout_method == "staff"
-    html = text_of(client.get(response["Location"]))
+    html = text_of(response)
     assert "<h2>Exit recorded</h2>" in html
     assert '<p class="person">Aigerim S., 1990</p>' in html
 
@@ -76,8 +77,8 @@ def test_scanning_a_person_already_inside_shows_the_answer(client):
 
     response = scan(client, venue, person.iin)
 
-    assert response["Location"] == f"/staff/{venue.pk}/?visit={visit.pk}&mode=entry&again=1"
-    html = text_of(client.get(response["Location"]))
+    assert response["Content-Location"] == f"/staff/{venue.pk}/?visit={visit.pk}&mode=entry&again=1"
+    html = text_of(response)
     assert "<h2>May enter</h2>" in html
     since = timezone.localtime(visit.checked_in_at).strftime("%H:%M")
     assert f"<p>Already inside since {since}.</p>" in html
@@ -144,8 +145,8 @@ def test_a_double_submit_with_the_same_nonce_makes_one_visit(client):
     second = scan(client, venue, iin, nonce="f00d")
 
     visit = Visit.objects.get()
-    assert first["Location"] == f"/staff/{venue.pk}/?visit={visit.pk}&mode=entry"
-    assert second["Location"] == f"/staff/{venue.pk}/?visit={visit.pk}&mode=entry&again=1"
+    assert first["Content-Location"] == f"/staff/{venue.pk}/?visit={visit.pk}&mode=entry"
+    assert second["Content-Location"] == f"/staff/{venue.pk}/?visit={visit.pk}&mode=entry&again=1"
 
 
 def test_the_last_scans_list_shows_recent_visits_here_with_masked_iins(client):
@@ -243,7 +244,7 @@ def test_the_fourth_lookup_in_a_minute_is_refused(client, settings):
         answers = [scan(client, venue, new_iin()).status_code for _ in range(3)]
         refused = scan(client, venue, new_iin())
 
-    assert answers == [302, 302, 302]
+    assert answers == [200, 200, 200]
     assert refused.status_code == 400
     assert f'<p class="error" role="alert">{TOO_MANY}</p>' in text_of(refused)
     assert Visit.objects.count() == 3
@@ -264,8 +265,8 @@ def test_the_lookup_limit_is_per_staff_member_and_lifts_after_a_minute(client, s
         client.force_login(busy)
         later = scan(client, venue, new_iin())
 
-    assert colleague_answer.status_code == 302
-    assert later.status_code == 302
+    assert colleague_answer.status_code == 200
+    assert later.status_code == 200
     assert Visit.objects.count() == 5
 
 
@@ -311,11 +312,13 @@ def test_a_staff_check_in_stays_within_the_query_budget(client, assert_num_queri
 
     # The account (from the cache once it is warm), the venue lock, the reads
     # after it, the visit and COMMIT; the session comes from Redis in production.
-    with assert_num_queries(5 + session_queries()):
+    # Then the page it answers with: the venue (from the cache once it is
+    # warm: test_door_budgets.py), the last scans with whether anyone is flagged.
+    with assert_num_queries(7 + session_queries()):
         response = scan(client, venue, person.iin, nonce="budget")
 
     visit = Visit.objects.get(nonce="budget")
-    assert response["Location"] == f"/staff/{venue.pk}/?visit={visit.pk}&mode=entry"
+    assert response["Content-Location"] == f"/staff/{venue.pk}/?visit={visit.pk}&mode=entry"
     assert (visit.user, visit.admitted) == (person, True)
 
 
