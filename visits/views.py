@@ -33,7 +33,7 @@ from visits.checkin_queries import staff_page_reads
 from visits.exports import csv_download, visit_log_header, visit_log_rows
 from visits.forms import IsolationPointForm, StaffScanForm, VisitLogFilterForm
 from visits.lookups import status_lookup_record, status_lookups_of
-from visits.models import IsolationPoint, Visit
+from visits.models import Visit
 from visits.rules import DENIAL_LABELS, Decision
 from visits.selectors import (
     daily_counts,
