@@ -4,11 +4,6 @@ Production plugs in the state registry that links phone numbers to IINs;
 locally the first claim wins and a second one is refused.
 """
 
-import http.client
-import json
-import logging
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,8 +12,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-
-logger = logging.getLogger(__name__)
+from accounts.registry import registry_match
 
 
 @dataclass(frozen=True)
@@ -87,24 +81,15 @@ class StateRegistry(FirstClaimWins):
         decision = super().check(user=user, iin=iin)
         if not decision.allowed:
             return decision
-        body = json.dumps({"phone": str(user.phone), "iin": iin}).encode()
-        headers = {"Content-Type": "application/json"}
-        if settings.IDENTITY_REGISTRY_TOKEN:
-            headers["Authorization"] = f"Bearer {settings.IDENTITY_REGISTRY_TOKEN}"
-        # IDENTITY_REGISTRY_URL is operator configuration, an https URL.
-        request = urllib.request.Request(  # noqa: S310
-            settings.IDENTITY_REGISTRY_URL, data=body, headers=headers, method="POST"
+        match = registry_match(
+            name="identity registry",
+            url=settings.IDENTITY_REGISTRY_URL,
+            token=settings.IDENTITY_REGISTRY_TOKEN,
+            question={"phone": str(user.phone), "iin": iin},
         )
-        try:
-            with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
-                answer = json.loads(response.read())
-        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
-            logger.error("identity registry unavailable: %s", exc)
+        if match is None:
             return IdentityDecision(allowed=False, code="unavailable")
-        if not isinstance(answer, dict):
-            logger.error("identity registry answered %r, not an object", type(answer).__name__)
-            return IdentityDecision(allowed=False, code="unavailable")
-        if answer.get("match") is True:
+        if match:
             return ALLOWED
         return IdentityDecision(allowed=False, code="mismatch")
 

@@ -8,11 +8,7 @@ whether the head of the BIN is the applicant (by their IIN, itself proven
 through the identity check) and verifies at once when it is.
 """
 
-import http.client
-import json
 import logging
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -23,6 +19,7 @@ from django.utils.module_loading import import_string
 
 from accounts.audit import audit_record
 from accounts.models import AuditEntry, User
+from accounts.registry import registry_match
 from venues.cards import venue_cards_forget
 from venues.models import Organisation
 
@@ -55,24 +52,15 @@ class StateRegistry:
         iin = organisation.admin.iin
         if not iin:
             return VerificationDecision(verified=False, code="no_iin")
-        body = json.dumps({"bin": organisation.bin, "iin": iin}).encode()
-        headers = {"Content-Type": "application/json"}
-        if settings.ORGANISATION_REGISTRY_TOKEN:
-            headers["Authorization"] = f"Bearer {settings.ORGANISATION_REGISTRY_TOKEN}"
-        # ORGANISATION_REGISTRY_URL is operator configuration, an https URL.
-        request = urllib.request.Request(  # noqa: S310
-            settings.ORGANISATION_REGISTRY_URL, data=body, headers=headers, method="POST"
+        match = registry_match(
+            name="organisation registry",
+            url=settings.ORGANISATION_REGISTRY_URL,
+            token=settings.ORGANISATION_REGISTRY_TOKEN,
+            question={"bin": organisation.bin, "iin": iin},
         )
-        try:
-            with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
-                answer = json.loads(response.read())
-        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
-            logger.error("organisation registry unavailable: %s", exc)
+        if match is None:
             return VerificationDecision(verified=False, code="unavailable")
-        if not isinstance(answer, dict):
-            logger.error("organisation registry answered %r, not an object", type(answer).__name__)
-            return VerificationDecision(verified=False, code="unavailable")
-        if answer.get("match") is True:
+        if match:
             return VerificationDecision(verified=True)
         return VerificationDecision(verified=False, code="mismatch")
 

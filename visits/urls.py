@@ -1,6 +1,6 @@
 from django.urls import path
 
-from visits import views
+from visits import dashboard_views, views
 
 app_name = "visits"
 
@@ -13,7 +13,7 @@ urlpatterns = [
     path("visits/<int:visit_id>/exit/", views.visit_exit, name="exit"),
     path("profile/isolation/", views.isolation_point, name="isolation_point"),
     path("staff/<int:venue_id>/", views.staff_page, name="staff"),
-    path("dashboard/", views.dashboard, name="dashboard"),
-    path("dashboard/<int:venue_id>/", views.venue_dashboard, name="venue_dashboard"),
-    path("dashboard/<int:venue_id>/export.csv", views.venue_export, name="venue_export"),
+    path("dashboard/", dashboard_views.dashboard, name="dashboard"),
+    path("dashboard/<int:venue_id>/", dashboard_views.venue_dashboard, name="venue_dashboard"),
+    path("dashboard/<int:venue_id>/export.csv", dashboard_views.venue_export, name="venue_export"),
 ]

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -28,21 +27,15 @@ from statuses.selectors import current_status
 from statuses.services import STATUS_IN_SENTENCE
 from venues.cards import VenueCard, venue_card
 from venues.models import Venue
-from venues.selectors import is_venue_admin, managed_venue, venue_for, venues_for
+from venues.selectors import venue_for
 from visits.checkin_queries import staff_page_reads
-from visits.exports import csv_download, visit_log_header, visit_log_rows
-from visits.forms import IsolationPointForm, StaffScanForm, VisitLogFilterForm
+from visits.forms import IsolationPointForm, StaffScanForm
 from visits.lookups import status_lookup_record, status_lookups_of
 from visits.models import Visit
-from visits.rules import DENIAL_LABELS, Decision
+from visits.rules import Decision
 from visits.selectors import (
-    daily_counts,
     isolation_place,
-    occupancy,
-    today_by_venue,
-    today_summary,
     verdict_now,
-    visit_log,
     visits_of,
     worsened_inside,
 )
@@ -52,7 +45,6 @@ from visits.services import (
     VenueNotFound,
     decision_of,
     isolation_point_set,
-    venue_facts,
     visit_check_in,
     visit_check_out_by_staff,
     visit_check_out_self,
@@ -456,82 +448,3 @@ def _scanned_person(form: StaffScanForm) -> tuple[User | None, str, str]:
     method = Visit.Method.STAFF_BARCODE if form.is_barcode else Visit.Method.STAFF_IIN
     # The account, if any, is found inside the check-in, along with the venue lock.
     return None, value, method
-
-
-@login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    """Every venue of this person with its people inside now and today's numbers."""
-    venues = list(venues_for(request.user))
-    inside = occupancy(venue.pk for venue in venues)
-    today = today_by_venue([venue.pk for venue in venues])
-    rows = [
-        {
-            "venue": venue,
-            "inside": inside.get(venue.pk, 0),
-            "capacity": venue_facts(venue, timezone.now()).effective_capacity,
-            "admitted": today.get(venue.pk, {}).get("admitted", 0),
-            "denied": today.get(venue.pk, {}).get("denied", 0),
-        }
-        for venue in venues
-    ]
-    return render(request, "visits/dashboard.html", {"rows": rows})
-
-
-@login_required
-def venue_dashboard(request: HttpRequest, venue_id: int) -> HttpResponse:
-    venue = venue_for(request.user, venue_id)
-    now = timezone.now()
-    summary = today_summary(venue, now)
-    days = daily_counts(venue, 7, now)
-    peak = max([day["admitted"] + day["denied"] for day in days] + [1])
-    filters = VisitLogFilterForm(request.GET or None)
-    log = Paginator(visit_log(venue, **filters.filters()), 50).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "visits/venue_dashboard.html",
-        {
-            "venue": venue,
-            "is_admin": is_venue_admin(request.user, venue),
-            "inside": occupancy([venue.pk]).get(venue.pk, 0),
-            "capacity": venue_facts(venue, now).effective_capacity,
-            "summary": summary,
-            "denials": [
-                {"code": code, "label": DENIAL_LABELS.get(code, code), "count": count}
-                for code, count in sorted(summary["denials"].items(), key=lambda item: -item[1])
-            ],
-            "days": [
-                {
-                    **day,
-                    "total": day["admitted"] + day["denied"],
-                    "height": round(100 * (day["admitted"] + day["denied"]) / peak),
-                }
-                for day in days
-            ],
-            "filters": filters,
-            "log": log,
-            "rows": [
-                {
-                    "visit": visit,
-                    "iin": mask_iin(visit.iin),
-                    "status_label": StatusChoices(visit.status).label,
-                    "denial": DENIAL_LABELS.get(visit.denial_code, ""),
-                }
-                for visit in log
-            ],
-            "query": request.GET.urlencode(),
-        },
-    )
-
-
-@login_required
-def venue_export(request: HttpRequest, venue_id: int) -> HttpResponse:
-    """The visit log as CSV for the organisation's administrator, IINs masked."""
-    venue = managed_venue(request.user, venue_id)
-    filters = VisitLogFilterForm(request.GET or None)
-    visits = visit_log(venue, **filters.filters())
-    logger.info("account %s exported the visit log of venue %s", request.user.pk, venue.pk)
-    return csv_download(
-        visit_log_header(full=False),
-        visit_log_rows(visits, full=False),
-        f"ashyq-visits-{venue.pk}.csv",
-    )
