@@ -1,9 +1,4 @@
-import json
-import socket
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -15,6 +10,7 @@ from accounts.identity import (
     identity_check,
 )
 from accounts.models import User
+from accounts.tests.registry_stub import Registry, closed_port_url, serve_registry
 
 pytestmark = pytest.mark.django_db
 
@@ -23,71 +19,18 @@ OTHER_IIN = "950101300016"
 PHONE = "+77011234567"
 
 
-@dataclass
-class Registry:
-    """A local stand-in for the state registry: answers what the test tells it to."""
-
-    url: str = ""
-    status: int = 200
-    body: bytes = b'{"match": true}'
-    # Announce more bytes than are sent: the connection drops mid-answer.
-    truncate: bool = False
-    requests: list[dict] = field(default_factory=list)
-
-    def reply(self, status: int = 200, body: bytes | dict = b"", truncate: bool = False) -> None:
-        self.status = status
-        self.body = json.dumps(body).encode() if isinstance(body, dict) else body
-        self.truncate = truncate
-
-
 @pytest.fixture
 def registry(settings) -> Iterator[Registry]:
-    stub = Registry()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", 0))
-            stub.requests.append(
-                {
-                    "path": self.path,
-                    "headers": dict(self.headers),
-                    "body": json.loads(self.rfile.read(length)),
-                }
-            )
-            self.send_response(stub.status)
-            self.send_header("Content-Type", "application/json")
-            announced = len(stub.body) + (100 if stub.truncate else 0)
-            self.send_header("Content-Length", str(announced))
-            self.end_headers()
-            self.wfile.write(stub.body)
-
-        def log_message(self, format: str, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    # A short poll keeps shutdown() from waiting half a second per test.
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    stub.url = f"http://127.0.0.1:{server.server_address[1]}/v1/match"
-    settings.IDENTITY_CHECK_BACKEND = "accounts.identity.StateRegistry"
-    settings.IDENTITY_REGISTRY_URL = stub.url
-    settings.IDENTITY_REGISTRY_TOKEN = ""
-    yield stub
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serve_registry("/v1/match") as stub:
+        settings.IDENTITY_CHECK_BACKEND = "accounts.identity.StateRegistry"
+        settings.IDENTITY_REGISTRY_URL = stub.url
+        settings.IDENTITY_REGISTRY_TOKEN = ""
+        yield stub
 
 
 @pytest.fixture
 def user() -> User:
     return User.objects.create_user(PHONE, full_name="Aigerim Nurlanovna", language="ru")
-
-
-def closed_port_url() -> str:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/v1/match"
 
 
 def test_first_claim_wins_allows_a_free_iin(user):

@@ -1,15 +1,13 @@
 """The business-registry backend, BIN disputes and transfers of an organisation by an operator."""
 
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEntry
-from accounts.tests.test_identity import Registry, closed_port_url
+from accounts.tests.registry_stub import Registry, closed_port_url, serve_registry
 from venues.models import Organisation, OrganisationDispute
 from venues.tests.conftest import client_for
 from venues.tests.factories import OrganisationFactory, UserFactory
@@ -23,36 +21,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def registry(settings) -> Iterator[Registry]:
-    stub = Registry()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            import json
-
-            length = int(self.headers.get("Content-Length", 0))
-            stub.requests.append(
-                {"headers": dict(self.headers), "body": json.loads(self.rfile.read(length))}
-            )
-            self.send_response(stub.status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(stub.body)))
-            self.end_headers()
-            self.wfile.write(stub.body)
-
-        def log_message(self, format: str, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    stub.url = f"http://127.0.0.1:{server.server_address[1]}/v1/head"
-    settings.ORGANISATION_VERIFICATION_BACKEND = "venues.verification.StateRegistry"
-    settings.ORGANISATION_REGISTRY_URL = stub.url
-    settings.ORGANISATION_REGISTRY_TOKEN = "org-secret"
-    yield stub
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serve_registry("/v1/head") as stub:
+        settings.ORGANISATION_VERIFICATION_BACKEND = "venues.verification.StateRegistry"
+        settings.ORGANISATION_REGISTRY_URL = stub.url
+        settings.ORGANISATION_REGISTRY_TOKEN = "org-secret"
+        yield stub
 
 
 def test_the_registry_verifies_when_the_applicant_heads_the_bin(registry):
