@@ -1,4 +1,5 @@
 import datetime
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +9,21 @@ from accounts.forms import CoordinateField, PhoneField, translate_field_errors
 from accounts.identifiers import IdentifierError, validate_bin_or_iin
 from venues.models import Category, Region, Venue
 
+
+class BinField(forms.CharField):
+    """An organisation's BIN, or the IIN an individual entrepreneur registers with;
+    the error says what is wrong with it."""
+
+    def clean(self, value: Any) -> str:
+        value = super().clean(value)
+        if value in self.empty_values:
+            return value
+        try:
+            return validate_bin_or_iin(value)
+        except IdentifierError as exc:
+            raise forms.ValidationError(exc.message, code=exc.code) from None
+
+
 PCR_CHOICES = [
     ("", _("As usual for this kind of venue")),
     ("yes", _("Yes: only green status may enter")),
@@ -16,7 +32,7 @@ PCR_CHOICES = [
 
 
 class OrganisationForm(forms.Form):
-    bin = forms.CharField(
+    bin = BinField(
         label=_("BIN of the organisation"),
         help_text=_("12 digits. An individual entrepreneur enters their IIN."),
         max_length=20,
@@ -33,16 +49,9 @@ class OrganisationForm(forms.Form):
         super().__init__(*args, **kwargs)
         translate_field_errors(self)
 
-    def clean_bin(self) -> str:
-        # Individual entrepreneurs register with their IIN instead of a BIN.
-        try:
-            return validate_bin_or_iin(self.cleaned_data["bin"])
-        except IdentifierError as exc:
-            raise forms.ValidationError(exc.message, code=exc.code) from None
-
 
 class DisputeForm(forms.Form):
-    bin = forms.CharField(
+    bin = BinField(
         label=_("BIN of the organisation"),
         max_length=20,
         error_messages={"required": _("Enter the BIN.")},
@@ -59,12 +68,6 @@ class DisputeForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         translate_field_errors(self)
-
-    def clean_bin(self) -> str:
-        try:
-            return validate_bin_or_iin(self.cleaned_data["bin"])
-        except IdentifierError as exc:
-            raise forms.ValidationError(exc.message, code=exc.code) from None
 
 
 class VenueForm(forms.ModelForm):
