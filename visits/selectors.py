@@ -7,12 +7,9 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import User
-from statuses.rules import Status
 from venues.cards import VenueCard
 from venues.models import Venue
 from visits.models import InsideAlert, IsolationPoint, Visit
-from visits.rules import Decision, Point, status_decision
-from visits.services import venue_facts
 
 OPEN = Q(admitted=True, checked_out_at__isnull=True)
 
@@ -38,25 +35,6 @@ def visits_of(user: User, limit: int = 100) -> QuerySet[Visit]:
         .select_related("venue", "venue__category")
         .order_by("-checked_in_at")[:limit]
     )
-
-
-def isolation_point_of(iin: str) -> Point | None:
-    point = IsolationPoint.objects.filter(iin=iin).only("latitude", "longitude").first()
-    return Point(float(point.latitude), float(point.longitude)) if point else None
-
-
-def verdict_now(
-    venue: Venue, iin: str, status: Status | str, now: datetime.datetime | None = None
-) -> Decision:
-    """What the admission rule says about this person at this venue now, capacity aside.
-
-    The venue page and the answer page use it so that they never offer
-    "Enter" (or keep showing "You may enter") to someone the venue refuses.
-    The place of isolation is read only for yellow, the one status it decides.
-    """
-    status = Status(status)
-    isolation = isolation_point_of(iin) if status is Status.YELLOW else None
-    return status_decision(status, venue_facts(venue, now or timezone.now()), isolation)
 
 
 def local_day_start(now: datetime.datetime) -> datetime.datetime:

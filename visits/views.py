@@ -5,15 +5,13 @@ import uuid
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from accounts.errors import AshyqError
 from accounts.identifiers import mask_iin, person_at_door
@@ -23,7 +21,6 @@ from accounts.ratelimit import allow
 from ashyq.middleware import accepts_nul_bytes
 from statuses.models import StatusChoices
 from statuses.rules import Status
-from statuses.selectors import current_status
 from statuses.services import STATUS_IN_SENTENCE
 from venues.cards import VenueCard, venue_card
 from venues.models import Venue
@@ -35,7 +32,6 @@ from visits.models import Visit
 from visits.rules import Decision
 from visits.selectors import (
     isolation_place,
-    verdict_now,
     visits_of,
     worsened_inside,
 )
@@ -47,128 +43,9 @@ from visits.services import (
     isolation_point_set,
     visit_check_in,
     visit_check_out_by_staff,
-    visit_check_out_self,
 )
 
 logger = logging.getLogger(__name__)
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def venue_entry(request: HttpRequest, code: str) -> HttpResponse:
-    """`/v/<code>/`: the URL in every printed QR (docs/rules.md §3). GET shows, POST enters."""
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    user = request.user
-    kiosk_token = request.POST.get("k") or request.GET.get("k") or ""
-    if request.method == "POST" and user.iin:
-        nonce = request.POST.get("nonce", "")[:64]
-        try:
-            result = visit_check_in(
-                venue_code=code,
-                iin=user.iin,
-                user=user,
-                method=Visit.Method.SELF_SCAN,
-                nonce=nonce,
-                kiosk_token=kiosk_token,
-            )
-        except VenueNotFound:
-            raise Http404 from None
-        except CheckInError as exc:
-            messages.error(request, exc.message)
-            return HttpResponseRedirect(request.path)
-        return HttpResponseRedirect(reverse("visits:detail", args=[result.visit.pk]))
-
-    # The page every QR opens: the venue from the cache, and only what the
-    # page shows of the person (their status, an open visit here).
-    venue = venue_card(code=code)
-    if venue is None:
-        raise Http404
-    now = timezone.now()
-    context = {"venue": venue, "kiosk_token": kiosk_token, "test_mode": venue.in_test_mode(now)}
-    if user.iin:
-        derived = current_status(user.iin, now)
-        context.update(
-            status=derived.status.value,
-            status_label=StatusChoices(derived.status.value).label,
-            # Said before anyone presses "Enter": a button the venue would
-            # refuse is a promise the answer page then breaks.
-            verdict=verdict_now(venue, user.iin, derived.status, now),
-            open_visit=Visit.objects.filter(
-                venue_id=venue.pk, iin=user.iin, admitted=True, checked_out_at__isnull=True
-            )
-            .only("checked_in_at")
-            .first(),
-            nonce=uuid.uuid4().hex,
-        )
-    return render(request, "visits/venue_entry.html", context)
-
-
-_ANSWER_FIELDS = (
-    "venue_id",
-    "user_id",
-    "iin",
-    "status",
-    "admitted",
-    "denial_code",
-    "test_mode",
-    "checked_in_at",
-    "checked_out_at",
-)
-
-
-@never_cache
-@login_required
-def visit_detail(request: HttpRequest, visit_id: int) -> HttpResponse:
-    """The full-screen answer: a colour and words, never a colour alone.
-
-    It shows the status now, not only the one at entry, and an open visit is
-    judged again: someone who turned red inside must not keep a green card.
-    """
-    visit = get_object_or_404(
-        # Only what the card shows; the venue's facts come from the cache.
-        Visit.objects.only(*_ANSWER_FIELDS),
-        pk=visit_id,
-        user=request.user,
-    )
-    venue = venue_card(venue_id=visit.venue_id)
-    if venue is None:
-        raise Http404
-    now = timezone.now()
-    status_now = current_status(visit.iin, now).status.value
-    decision = decision_of(visit)
-    if visit.is_open:
-        decision = verdict_now(venue, visit.iin, status_now, now)
-    if not visit.admitted:
-        state = "denied"
-    elif visit.checked_out_at is not None:
-        state = "left"
-    elif decision.admitted:
-        state = "inside"
-    else:
-        state = "refused_now"
-    return render(
-        request,
-        "visits/visit_detail.html",
-        {
-            "visit": visit,
-            "venue": venue,
-            "decision": decision,
-            "state": state,
-            "status_label": StatusChoices(visit.status).label,
-            "status_now": status_now,
-            "status_now_label": StatusChoices(status_now).label,
-            "test_mode": venue.in_test_mode(now),
-        },
-    )
-
-
-@login_required
-@require_POST
-def visit_exit(request: HttpRequest, visit_id: int) -> HttpResponse:
-    if visit_check_out_self(visit_id=visit_id, user=request.user):
-        messages.success(request, _("Your exit is recorded. Goodbye!"))
-    return HttpResponseRedirect(reverse("visits:detail", args=[visit_id]))
 
 
 @login_required

@@ -98,7 +98,7 @@ def test_entering_with_the_pages_csrf_token_is_accepted(csrf_client):
     response = csrf_client.post(f"/v/{venue.code}/", {"nonce": "n1", "csrfmiddlewaretoken": token})
 
     visit = Visit.objects.get()
-    assert response["Location"] == f"/visits/{visit.pk}/"
+    assert response["Content-Location"] == f"/visits/{visit.pk}/"
 
 
 def test_exit_without_a_csrf_token_is_refused(csrf_client):
