@@ -83,6 +83,7 @@ def test_a_citizen_signs_in_checks_in_and_leaves(page, live_server, organisation
     check_axe(page)
     page.get_by_role("button", name=t("kk", "Enter"), exact=True).tap()
 
+    # "Enter" is answered with the answer page, which names its own address.
     expect(page).to_have_url(re.compile(r"/visits/\d+/$"))
     answer = page.locator(".answer")
     expect(answer).to_have_class(re.compile(r"\banswer-yes\b"))
@@ -152,7 +153,10 @@ def test_a_red_citizen_gets_no_enter_button_and_a_status_change_inside_is_shown(
 
     # A positive test arrives while they are inside.
     give_status(citizen.iin, "red")
+    # The page answered the POST; a reload asks for the answer again and
+    # sends no second check-in.
     page.reload()
+    assert Visit.objects.filter(iin=citizen.iin).count() == 1
 
     answer = page.locator(".answer")
     expect(answer).to_have_class(re.compile(r"\banswer-no\b"))

@@ -178,6 +178,39 @@ def test_the_last_scans_list_shows_recent_visits_here_with_masked_iins(client):
     assert masked(other.iin) not in html
 
 
+@pytest.mark.parametrize(
+    ("admitted", "stayed", "ends"),
+    [
+        (True, None, "· Blue · admitted"),
+        (True, 25, "· Blue · admitted · left 09:55"),
+        (False, None, "· Blue · denied"),
+    ],
+    ids=["inside", "left", "denied"],
+)
+def test_a_last_scan_reads_as_time_iin_status_and_outcome(client, admitted, stayed, ends):
+    venue = make_venue()
+    staff = staff_member(venue)
+    # 09:30 in Almaty (UTC+5), where the page's clock runs.
+    entered = datetime.datetime(2026, 3, 12, 4, 30, tzinfo=datetime.UTC)
+    left = entered + datetime.timedelta(minutes=stayed) if stayed else None
+    visit = make_visit(
+        venue,
+        method="staff_iin",
+        recorded_by=staff,
+        status="blue",
+        admitted=admitted,
+        checked_in_at=entered,
+        checked_out_at=left,
+    )
+    client.force_login(staff)
+
+    html = text_of(client.get(staff_url(venue)))
+
+    rows = [row.strip() for row in re.findall(r'<li class="history-item">(.*?)</li>', html)]
+    dot = '<span class="dot status-blue" aria-hidden="true"></span>'
+    assert rows == [f"{dot} 09:30 · {masked(visit.iin)} {ends}"]
+
+
 # Who may use the page
 
 
