@@ -1,12 +1,12 @@
--- A citizen's check-in as lived: the venue page the QR opens (GET), "Enter"
--- (POST, a redirect) and the answer page it leads to (GET), one person after
--- another. Run with as many threads as connections (wrk -tN -cN), so that each
--- thread owns one connection and its three requests go in order.
+-- A citizen's check-in as lived: the venue page the QR opens (GET) and "Enter"
+-- (POST, answered with the answer page), one person after another. Run with as
+-- many threads as connections (wrk -tN -cN), so that each thread owns one
+-- connection and its two requests go in order.
 --
 --   wrk -tN -cN ... -s bench/wrk/lived.lua http://127.0.0.1:8765 -- FILE N HOST ORIGIN CSRFTOKEN
 --
 -- A line is PATH <tab> BODY <tab> COOKIE, as for checkin.lua. done() prints
--- "BENCH_JSON {...}" with the interactions completed (all three answers as
+-- "BENCH_JSON {...}" with the interactions completed (both answers as
 -- expected) besides wrk's per-request figures.
 
 local threads = {}
@@ -33,7 +33,7 @@ function init(args)
    if #people == 0 then
       error("no people for thread " .. id .. " in " .. path)
    end
-   position, step, answer = 0, 0, nil
+   position, step = 0, 0
    wraps, unexpected, interactions = 0, 0, 0
 end
 
@@ -60,24 +60,24 @@ function request()
    local person = people[position]
    if step == 0 then
       return wrk.format("GET", person.target, headers(person))
-   elseif step == 1 then
-      return wrk.format("POST", person.target, headers(person, {
-         ["Content-Type"] = "application/x-www-form-urlencoded",
-         ["Origin"] = origin,
-         ["X-CSRFToken"] = token,
-      }), person.body)
    end
-   return wrk.format("GET", answer, headers(person))
+   return wrk.format("POST", person.target, headers(person, {
+      ["Content-Type"] = "application/x-www-form-urlencoded",
+      ["Origin"] = origin,
+      ["X-CSRFToken"] = token,
+   }), person.body)
 end
 
 function response(status, response_headers, body)
    if step == 0 then
       if status == 200 then step = 1 else unexpected = unexpected + 1 end
-   elseif step == 1 then
-      answer = response_headers["Location"]
-      if status == 302 and answer then step = 2 else unexpected = unexpected + 1; step = 0 end
    else
-      if status == 200 then interactions = interactions + 1 else unexpected = unexpected + 1 end
+      -- The answer page itself, naming the address a reload asks for.
+      if status == 200 and response_headers["Content-Location"] then
+         interactions = interactions + 1
+      else
+         unexpected = unexpected + 1
+      end
       step = 0
    end
 end
