@@ -120,8 +120,9 @@ def isolation_point(request: HttpRequest) -> HttpResponse:
 def _staff_context(
     request: HttpRequest,
     venue: Venue | VenueCard,
-    form: StaffScanForm,
     *,
+    mode: str,
+    form: StaffScanForm | None = None,
     result: dict | None = None,
     organisation_verified: bool = True,
 ) -> dict:
@@ -142,8 +143,11 @@ def _staff_context(
             }
             for alert in (worsened_inside(venue) if reads.flagged else [])
         ],
+        # A scan sent back with its errors; the empty field needs no form,
+        # only its label (the template draws it as the widget would).
         "form": form,
-        "mode": form["mode"].value() or StaffScanForm.MODE_ENTRY,
+        "scan_label": StaffScanForm.base_fields["q"].label,
+        "mode": mode or StaffScanForm.MODE_ENTRY,
         "result": result,
         "recent": _recent_rows(reads.recent),
         "nonce": uuid.uuid4().hex,
@@ -249,12 +253,10 @@ def staff_page(request: HttpRequest, venue_id: int) -> HttpResponse:
     """
     if request.method == "GET":
         venue = venue_for(request.user, venue_id)
-        mode = request.GET.get("mode", StaffScanForm.MODE_ENTRY)
-        form = StaffScanForm(initial={"mode": mode})
         context = _staff_context(
             request,
             venue,
-            form,
+            mode=request.GET.get("mode", StaffScanForm.MODE_ENTRY),
             result=_staff_result_of_get(request, venue),
             organisation_verified=venue.organisation.is_verified,
         )
@@ -308,7 +310,7 @@ def staff_page(request: HttpRequest, venue_id: int) -> HttpResponse:
             context = _staff_context(
                 request,
                 venue,
-                StaffScanForm(initial={"mode": mode}),
+                mode=mode,
                 result=_staff_result(
                     visit,
                     decision,
@@ -322,11 +324,14 @@ def staff_page(request: HttpRequest, venue_id: int) -> HttpResponse:
             response["Content-Location"] = context["page_url"]
             return response
     venue = venue_for(request.user, venue_id)
-    if error:
-        # A fresh, empty field: a scanner's next code must not land after the old one.
-        form = StaffScanForm(initial={"mode": request.POST.get("mode", StaffScanForm.MODE_ENTRY)})
     context = _staff_context(
-        request, venue, form, organisation_verified=venue.organisation.is_verified
+        request,
+        venue,
+        # After a refusal a fresh, empty field: a scanner's next code must not
+        # land after the old one.
+        mode=request.POST.get("mode", StaffScanForm.MODE_ENTRY) if error else form["mode"].value(),
+        form=None if error else form,
+        organisation_verified=venue.organisation.is_verified,
     )
     context["error"] = error
     return render(request, "visits/staff.html", context, status=200 if error else 400)
