@@ -187,17 +187,27 @@ def read_at_door(*, venue_id: int, iin: str, nonce: str, now: datetime.datetime)
                 )
             )
         else:
-            records.append(
-                RecordFacts(
-                    status=Status(text1),
-                    valid_from=_aware(valid_from),
-                    valid_until=_aware(valid_until),
-                    lifted_at=_aware(lifted_at),
-                    id=row_id,
-                    source=Source(text2),
-                )
-            )
+            records.append(record_of(row_id, text1, text2, valid_from, valid_until, lifted_at))
     return AtTheDoor(occupancy=occupancy, visits=visits, records=records)
+
+
+def record_of(
+    record_id: int,
+    status: str,
+    source: str,
+    valid_from: datetime.datetime | str,
+    valid_until: datetime.datetime | str | None,
+    lifted_at: datetime.datetime | str | None,
+) -> RecordFacts:
+    """A status record from the columns of a hand-written statement."""
+    return RecordFacts(
+        status=Status(status),
+        valid_from=_aware(valid_from),
+        valid_until=_aware(valid_until),
+        lifted_at=_aware(lifted_at),
+        id=record_id,
+        source=Source(source),
+    )
 
 
 _VISIT_FIELDS = [field for field in Visit._meta.concrete_fields if not field.primary_key]

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from statuses.rules import Derived, RecordFacts, Source, Status, derive_status
+from statuses.rules import Derived, Status, derive_status
 from venues.cards import VenueCard
-from visits.checkin_queries import _aware, _cursor
+from visits.checkin_queries import _aware, _cursor, record_of
 from visits.rules import Decision, Point, status_decision
 from visits.services import venue_facts
 
@@ -112,20 +112,8 @@ class AnswerVisit:
 
 def _person(rows: list[tuple], now: datetime.datetime) -> Person:
     """The status and place from the trailing columns that every row carries."""
-    records = [
-        RecordFacts(
-            status=Status(status),
-            valid_from=_aware(valid_from),
-            valid_until=_aware(valid_until),
-            lifted_at=_aware(lifted_at),
-            id=record_id,
-            source=Source(source),
-        )
-        for record_id, status, source, valid_from, valid_until, lifted_at, _lat, _lon in (
-            row[-8:] for row in rows
-        )
-        if record_id is not None
-    ]
+    # A row with no record is the person without any (blue).
+    records = [record_of(*row[-8:-2]) for row in rows if row[-8] is not None]
     latitude, longitude = rows[0][-2:]
     isolation = None if latitude is None else Point(float(latitude), float(longitude))
     return Person(derived=derive_status(records, now), isolation=isolation)
