@@ -129,6 +129,45 @@ def test_someone_inside_whose_status_turned_red_is_asked_to_leave(client):
     assert ENTER not in html
 
 
+HOUR = datetime.timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends", "lifted", "shown"),
+    [
+        (-HOUR, HOUR, None, "Red"),
+        (-HOUR, None, None, "Red"),
+        (-2 * HOUR, -HOUR, None, "Blue"),
+        (HOUR, 2 * HOUR, None, "Blue"),
+        (-HOUR, HOUR, -HOUR / 2, "Blue"),
+        (-HOUR, HOUR, HOUR / 2, "Red"),
+    ],
+    ids=["active", "open-ended", "ended", "not-begun", "lifted", "lifted-later"],
+)
+def test_the_door_pages_count_only_a_record_active_now(client, starts, ends, lifted, shown):
+    from statuses.models import StatusRecord
+
+    venue = make_venue()
+    person = citizen()
+    now = timezone.now()
+    StatusRecord.objects.create(
+        iin=person.iin,
+        status="red",
+        source="pcr_positive",
+        valid_from=now + starts,
+        valid_until=ends and now + ends,
+        lifted_at=lifted and now + lifted,
+    )
+    visit = make_visit(venue, iin=person.iin, user=person, status="blue")
+    client.force_login(person)
+
+    page = text_of(venue_page(client, venue))
+    answer = text_of(client.get(reverse("visits:detail", args=[visit.pk])))
+
+    assert f"Your status: {shown}" in page
+    assert ("status-change" in answer) == (shown == "Red")
+
+
 def test_the_venue_page_reads_the_status_in_a_fixed_number_of_queries(client):
     venue = make_venue(category="pharmacy")
     person = citizen("yellow")
