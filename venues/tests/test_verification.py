@@ -122,7 +122,7 @@ def test_a_pending_organisations_venue_takes_self_check_ins():
     response = client.post(reverse("visits:venue_entry", args=[venue.code]), {"nonce": "n1"})
 
     visit = Visit.objects.get()
-    assert response["Location"] == reverse("visits:detail", args=[visit.pk])
+    assert response["Content-Location"] == reverse("visits:detail", args=[visit.pk])
     assert (visit.iin, visit.admitted, visit.recorded_by) == (person.iin, True, None)
 
 

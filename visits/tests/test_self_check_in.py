@@ -64,6 +64,8 @@ def test_enter_records_the_visit_and_shows_the_answer(client):
     answer = response.content.decode()
     assert (response.status_code, response["Content-Location"]) == (200, answer_url)
     assert f'history.replaceState(null, "", "{answer_url}")' in answer
+    # A change of language comes back to the answer, not to the form it answered.
+    assert f'<input type="hidden" name="next" value="{answer_url}">' in answer
     assert "You may enter" in answer
     assert "answer-yes" in answer
     reloaded = client.get(answer_url).content.decode()
