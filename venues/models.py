@@ -233,6 +233,24 @@ class Venue(models.Model):
         return (now or timezone.now()) < self.test_mode_until
 
 
+# What a venue's owner may set; the rest (code, kiosk secret, test period,
+# suspension) is the system's or an operator's.
+VENUE_OWNER_FIELDS = (
+    "name_kk",
+    "name_ru",
+    "name_en",
+    "category",
+    "region",
+    "address",
+    "latitude",
+    "longitude",
+    "capacity",
+    "pcr_required",
+    "max_stay",
+    "kiosk_only",
+)
+
+
 class StaffMembership(models.Model):
     """A responsible person who checks people in at a venue."""
 
