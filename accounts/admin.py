@@ -36,7 +36,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 class AdminPagesMixin:
     """What the custom pages of a model admin share: routing a page of one
-    object, finding that object, and the admin's context around a page."""
+    object, finding that object, a page whose form acts on it, and the admin's
+    context around a page."""
 
     # Pages about one object: URL suffix → name of the view method. Each is
     # routed at <object_id>/<suffix>/ as admin:<app>_<model>_<suffix>.
