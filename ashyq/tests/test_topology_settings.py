@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from ashyq.settings import redis_sibling_db
+from ashyq.env import redis_sibling_db
 
 TOPOLOGY_VARIABLES = (
     "REDIS_URL",
