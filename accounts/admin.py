@@ -1,5 +1,7 @@
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -13,9 +15,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit_record
+from accounts.errors import AshyqError
 from accounts.forms import MoveIinForm
 from accounts.models import AuditEntry, User
-from accounts.services import ClaimRefused, user_move_iin
+from accounts.services import user_move_iin
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -33,10 +36,24 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 class AdminPagesMixin:
     """What the custom pages of a model admin share: routing a page of one
-    object, finding that object, and the admin's context around a page."""
+    object, finding that object, a page whose form acts on it, and the admin's
+    context around a page."""
 
-    def object_page_url(self, suffix: str, view: Any, name: str) -> URLPattern:
-        return path(f"<path:object_id>/{suffix}/", self.admin_site.admin_view(view), name=name)
+    # Pages about one object: URL suffix → name of the view method. Each is
+    # routed at <object_id>/<suffix>/ as admin:<app>_<model>_<suffix>.
+    object_pages: dict[str, str] = {}
+
+    def get_urls(self) -> list[URLPattern]:
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        pages = [
+            path(
+                f"<path:object_id>/{suffix}/",
+                self.admin_site.admin_view(getattr(self, view)),
+                name=f"{prefix}_{suffix.replace('-', '_')}",
+            )
+            for suffix, view in self.object_pages.items()
+        ]
+        return [*pages, *super().get_urls()]
 
     def page_object(self, request: HttpRequest, object_id: str, *, allowed: bool) -> Any:
         """The object a page is about, None when there is none (the caller redirects
@@ -56,6 +73,39 @@ class AdminPagesMixin:
             "title": title,
             **values,
         }
+
+    def object_form_page(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        *,
+        allowed: bool,
+        form_class: type[forms.Form],
+        act: Callable[[Any, dict[str, Any]], str],
+        done: Any,
+        title: Any,
+        template: str,
+    ) -> HttpResponse:
+        """A page with a form about one object (lift a record, move an IIN).
+
+        A valid POST calls `act(obj, cleaned_data)`, which writes through a
+        service and returns the address to go to; the service's refusal
+        (an AshyqError) is shown on the form.
+        """
+        obj = self.page_object(request, object_id, allowed=allowed)
+        if obj is None:
+            return self.missing_object(request, object_id)
+        form = form_class(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                next_url = act(obj, form.cleaned_data)
+            except AshyqError as exc:
+                form.add_error(None, exc.message)
+            else:
+                self.message_user(request, done, messages.SUCCESS)
+                return HttpResponseRedirect(next_url)
+        context = self.page_context(request, title, original=obj, form=form)
+        return TemplateResponse(request, template, context)
 
 
 class PersonShownAuditMixin:
@@ -197,40 +247,33 @@ class UserAdmin(PersonShownAuditMixin, AdminPagesMixin, admin.ModelAdmin):
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     filter_horizontal = ["groups", "user_permissions"]
+    object_pages = {"move-iin": "move_iin_view"}
 
     def change_page_context(self, request: HttpRequest) -> dict[str, Any]:
         return {"can_move_iin": self.has_change_permission(request)}
 
-    def get_urls(self) -> list[URLPattern]:
-        move = self.object_page_url("move-iin", self.move_iin_view, "accounts_user_move_iin")
-        return [move, *super().get_urls()]
-
     def move_iin_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Move a claimed IIN to the account of the person who proved it is theirs."""
-        source = self.page_object(request, object_id, allowed=self.has_change_permission(request))
-        if source is None:
-            return self.missing_object(request, object_id)
-        form = MoveIinForm(request.POST if request.method == "POST" else None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                user_move_iin(
-                    source=source,
-                    target=form.cleaned_data["phone"],
-                    by=request.user,
-                    reason=form.cleaned_data["reason"],
-                    request=request,
-                )
-            except ClaimRefused as exc:
-                form.add_error(None, exc.message)
-            else:
-                self.message_user(request, _("The IIN has been moved."), messages.SUCCESS)
-                return HttpResponseRedirect(
-                    reverse("admin:accounts_user_change", args=[form.cleaned_data["phone"].pk])
-                )
-        context = self.page_context(
-            request, _("Move the IIN to another account"), original=source, form=form
+        return self.object_form_page(
+            request,
+            object_id,
+            allowed=self.has_change_permission(request),
+            form_class=MoveIinForm,
+            act=lambda source, data: self._move_iin(request, source, data),
+            done=_("The IIN has been moved."),
+            title=_("Move the IIN to another account"),
+            template="admin/accounts/user/move_iin.html",
         )
-        return TemplateResponse(request, "admin/accounts/user/move_iin.html", context)
+
+    def _move_iin(self, request: HttpRequest, source: User, data: dict[str, Any]) -> str:
+        user_move_iin(
+            source=source,
+            target=data["phone"],
+            by=request.user,
+            reason=data["reason"],
+            request=request,
+        )
+        return reverse("admin:accounts_user_change", args=[data["phone"].pk])
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> list:
         if self.has_change_permission(request, obj):

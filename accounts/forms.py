@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from typing import Any
 
 from allauth.account.adapter import get_adapter
@@ -150,6 +151,31 @@ def translate_field_errors(form: forms.BaseForm) -> None:
                 validator.message = ours[validator.code]
 
 
+class IdentifierField(forms.CharField):
+    """Twelve digits typed or pasted by a person, cleaned by `check` (which raises
+    IdentifierError); the error says what is wrong with them.
+
+    Checked before the length, so that a long paste is told what it is not.
+    """
+
+    check: Callable[[str], str]
+
+    def to_python(self, value: Any) -> str:
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return value
+        try:
+            return type(self).check(value)
+        except IdentifierError as exc:
+            raise exc.validation_error() from None
+
+
+class IINField(IdentifierField):
+    """A person's IIN."""
+
+    check = staticmethod(validate_iin)
+
+
 class ProfileForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -164,34 +190,14 @@ class ProfileForm(forms.Form):
         },
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
-    iin = forms.CharField(
+    iin = IINField(
         label=_("IIN"),
         help_text=_("12 digits, printed on your identity card."),
         error_messages={"required": _("Enter your IIN.")},
-        # No max_length: validate_iin says what is wrong with a long paste.
         widget=forms.TextInput(
             attrs={"inputmode": "numeric", "autocomplete": "off", "maxlength": 32}
         ),
     )
-
-    def clean_iin(self) -> str:
-        try:
-            return validate_iin(self.cleaned_data["iin"])
-        except IdentifierError as exc:
-            raise forms.ValidationError(exc.message, code=exc.code) from None
-
-
-class IINField(forms.CharField):
-    """An IIN typed or pasted by a person; the error says what is wrong with it."""
-
-    def to_python(self, value: Any) -> str:
-        value = super().to_python(value)
-        if value in self.empty_values:
-            return value
-        try:
-            return validate_iin(value)
-        except IdentifierError as exc:
-            raise exc.validation_error() from None
 
 
 class CoordinateField(forms.DecimalField):

@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -6,6 +7,24 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
+
+
+def user_reference(
+    verbose_name: str, *, on_delete: Callable, null: bool = True, blank: bool | None = None
+) -> models.ForeignKey:
+    """A column naming the account that did something to a row (added, verified, lifted it).
+
+    No reverse accessor: nobody asks an account for everything it ever touched,
+    and a dozen such columns would crowd the User model's namespace.
+    """
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=verbose_name,
+        on_delete=on_delete,
+        null=null,
+        blank=null if blank is None else blank,
+        related_name="+",
+    )
 
 
 class UserManager(BaseUserManager["User"]):
@@ -96,13 +115,7 @@ class AuditEntry(models.Model):
         IIN_MOVED = "iin_moved", _("moved an IIN to another account")
 
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("who"),
-        on_delete=models.PROTECT,
-        null=True,
-        related_name="+",
-    )
+    actor = user_reference(_("who"), on_delete=models.PROTECT, blank=False)
     action = models.CharField(_("what"), max_length=40, choices=Action.choices)
     iin = models.CharField(_("whose IIN"), max_length=12, blank=True, db_index=True)
     object_type = models.CharField(_("object type"), max_length=60, blank=True)

@@ -1,51 +1,21 @@
 """Ashyq settings: one file, configured by environment variables.
 
-Every variable is listed in the README. Defaults are safe for a local run
+They are read through the helpers in ashyq/env.py, and every one is listed in
+the README. Defaults are safe for a local run
 (SQLite, eager Celery, SMS to the console); production sets DEBUG=0 and
 must then provide SECRET_KEY and ALLOWED_HOSTS.
 """
 
-import os
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from ashyq.env import env_bool, env_int, env_list, env_str, redis_sibling_db
+from ashyq.logging_config import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
-
-
-def env_str(name: str, default: str = "") -> str:
-    """The variable's value; unset or empty means the default."""
-    return os.environ.get(name, "").strip() or default
-
-
-def env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    value = raw.strip().lower()
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), got {raw!r}")
-
-
-def env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
-
-
-def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
-
 
 DEBUG = env_bool("DEBUG", True)
 
@@ -181,31 +151,6 @@ REPLICA_READ_VIEWS = frozenset(
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
-
-
-def redis_sibling_db(url: str) -> str:
-    """The same Redis server as `url`, another database number (the next, or 14 after 15).
-
-    When one REDIS_URL serves both roles, the broker gets its own database so
-    that the cache's `clear()` (FLUSHDB) never empties the task queue.
-    """
-    parts = urlsplit(url)
-    if parts.scheme == "unix":
-        query = dict(parse_qsl(parts.query))
-        number = int(query.get("db", "0") or 0)
-        query["db"] = str(number + 1 if number < 15 else number - 1)
-        # urlunsplit would drop the empty host and the `//` with it.
-        return f"unix://{parts.netloc}{parts.path}?{urlencode(query)}"
-    path = parts.path.strip("/")
-    try:
-        number = int(path or 0)
-    except ValueError:
-        raise ImproperlyConfigured(
-            f"REDIS_URL must end in a database number, got {url!r}"
-        ) from None
-    sibling = number + 1 if number < 15 else number - 1
-    return urlunsplit(parts._replace(path=f"/{sibling}"))
-
 
 # Two roles (docs/scaling.md, Redis): the cache (sessions, signed-in accounts,
 # rate limits) may evict under an LRU policy; the Celery broker must never
@@ -447,26 +392,4 @@ if LOG_FORMAT not in {"plain", "json"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, got {LOG_FORMAT!r}")
 # One line per request (ashyq.logs): on in production; runserver logs its own.
 REQUEST_LOG = env_bool("REQUEST_LOG", not DEBUG)
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "ashyq.logs.RequestIdFilter"}},
-    "formatters": {
-        "plain": {
-            "()": "ashyq.logs.PlainFormatter",
-            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
-        },
-        "json": {"()": "ashyq.logs.JSONFormatter"},
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": LOG_FORMAT,
-            "filters": ["request_id"],
-        },
-    },
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
-    },
-}
+LOGGING = logging_config(level=LOG_LEVEL, log_format=LOG_FORMAT)

@@ -1,5 +1,6 @@
 import functools
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -25,34 +26,40 @@ def redis_client(url: str) -> Any:
     return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
 
+def _database_answers() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _probe(checks: dict[str, str], part: str, ask: Callable[[], Any]) -> Any:
+    """`ask()`'s answer, with `part` marked ok in `checks`; None and "error" when it fails."""
+    try:
+        answer = ask()
+    except Exception as exc:
+        logger.error("healthz: %s check failed: %s", part, exc)
+        checks[part] = "error"
+        return None
+    checks[part] = "ok"
+    return answer
+
+
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 when every backing service answers, 503 naming the one that does not."""
     checks: dict[str, str] = {}
     queue_depth = None
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-        checks["database"] = "ok"
-    except Exception as exc:
-        logger.error("healthz: database check failed: %s", exc)
-        checks["database"] = "error"
+    _probe(checks, "database", _database_answers)
     if settings.REDIS_BROKER_URL:
-        try:
-            client = redis_client(settings.REDIS_BROKER_URL)
-            # Tasks waiting for a worker: a growing number means too few workers.
-            queue_depth = client.llen(settings.CELERY_TASK_DEFAULT_QUEUE)
-            checks["broker"] = "ok"
-        except Exception as exc:
-            logger.error("healthz: broker check failed: %s", exc)
-            checks["broker"] = "error"
+        # Tasks waiting for a worker: a growing number means too few workers.
+        queue_depth = _probe(
+            checks,
+            "broker",
+            lambda: redis_client(settings.REDIS_BROKER_URL).llen(
+                settings.CELERY_TASK_DEFAULT_QUEUE
+            ),
+        )
     if settings.REDIS_CACHE_URL:
-        try:
-            redis_client(settings.REDIS_CACHE_URL).ping()
-            checks["cache"] = "ok"
-        except Exception as exc:
-            logger.error("healthz: cache check failed: %s", exc)
-            checks["cache"] = "error"
+        _probe(checks, "cache", lambda: redis_client(settings.REDIS_CACHE_URL).ping())
     healthy = all(value == "ok" for value in checks.values())
     body: dict = {"status": "ok" if healthy else "error", "checks": checks}
     if queue_depth is not None:

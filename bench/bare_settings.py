@@ -7,8 +7,9 @@ CSRF, locale, security headers or whitenoise, one indexed SELECT and one INSERT.
 Production never loads this module.
 """
 
+from ashyq.env import env_bool
 from ashyq.settings import *  # noqa: F403
-from ashyq.settings import BASE_DIR, env_bool
+from ashyq.settings import BASE_DIR
 
 BENCH_BARE = env_bool("BENCH_BARE", False)
 # Only for allauth's start-up check: bench.bare_wsgi builds the handler with none.

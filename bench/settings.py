@@ -6,8 +6,9 @@ Nothing else differs from production, so the three scenarios share one process,
 one middleware stack and one database.
 """
 
+from ashyq.env import env_bool
 from ashyq.settings import *  # noqa: F403
-from ashyq.settings import BASE_DIR, env_bool
+from ashyq.settings import BASE_DIR
 
 BENCH_FLOOR = env_bool("BENCH_FLOOR", False)
 if BENCH_FLOOR:

@@ -7,11 +7,10 @@ Status records are append-only: added through `record_add`, ended through
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.template.response import TemplateResponse
-from django.urls import URLPattern, reverse
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import translation
 from django.utils.html import format_html
 from django.utils.text import Truncator
@@ -30,7 +29,7 @@ from accounts.selectors import iins_of_phone
 from statuses.forms import LiftForm, StatusRecordAddForm
 from statuses.models import LabResult, Notification, StatusChoices, StatusInfo, StatusRecord
 from statuses.selectors import current_status
-from statuses.services import StatusError, record_add, record_lift
+from statuses.services import record_add, record_lift
 
 LIFT_PERMISSION = "statuses.lift_statusrecord"
 
@@ -89,6 +88,7 @@ class StatusRecordAdmin(PersonShownAuditMixin, AdminPagesMixin, admin.ModelAdmin
     search_fields = ("^iin",)
     search_help_text = _("An IIN (or its first digits) or the phone number of an account.")
     show_full_result_count = False
+    object_pages = {"lift": "lift_view"}
 
     def get_fields(self, request: HttpRequest, obj: StatusRecord | None = None):
         return ADD_FIELDS if obj is None else DETAIL_FIELDS
@@ -161,33 +161,27 @@ class StatusRecordAdmin(PersonShownAuditMixin, AdminPagesMixin, admin.ModelAdmin
     def change_page_context(self, request: HttpRequest) -> dict[str, Any]:
         return {"can_lift": self.has_lift_permission(request)}
 
-    def get_urls(self) -> list[URLPattern]:
-        lift = self.object_page_url("lift", self.lift_view, "statuses_statusrecord_lift")
-        return [lift, *super().get_urls()]
-
     def lift_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        record = self.page_object(request, object_id, allowed=self.has_lift_permission(request))
-        if record is None:
-            return self.missing_object(request, object_id)
-        form = LiftForm(request.POST if request.method == "POST" else None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                record_lift(record=record, by=request.user, reason=form.cleaned_data["reason"])
-            except StatusError as exc:
-                form.add_error(None, exc.message)
-            else:
-                with translation.override(None):
-                    fields = [
-                        str(self.opts.get_field(name).verbose_name)
-                        for name in ("lifted_at", "lifted_by", "lift_reason")
-                    ]
-                self.log_change(request, record, [{"changed": {"fields": fields}}])
-                self.message_user(request, _("The record has been lifted."), messages.SUCCESS)
-                return HttpResponseRedirect(
-                    reverse("admin:statuses_statusrecord_change", args=[record.pk])
-                )
-        context = self.page_context(request, _("Lift a status record"), original=record, form=form)
-        return TemplateResponse(request, "admin/statuses/statusrecord/lift.html", context)
+        return self.object_form_page(
+            request,
+            object_id,
+            allowed=self.has_lift_permission(request),
+            form_class=LiftForm,
+            act=lambda record, data: self._lift(request, record, data["reason"]),
+            done=_("The record has been lifted."),
+            title=_("Lift a status record"),
+            template="admin/statuses/statusrecord/lift.html",
+        )
+
+    def _lift(self, request: HttpRequest, record: StatusRecord, reason: str) -> str:
+        record_lift(record=record, by=request.user, reason=reason)
+        with translation.override(None):
+            fields = [
+                str(self.opts.get_field(name).verbose_name)
+                for name in ("lifted_at", "lifted_by", "lift_reason")
+            ]
+        self.log_change(request, record, [{"changed": {"fields": fields}}])
+        return reverse("admin:statuses_statusrecord_change", args=[record.pk])
 
 
 @admin.register(LabResult)

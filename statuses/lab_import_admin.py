@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +38,7 @@ class LabImportAdmin(AdminPagesMixin, admin.ModelAdmin):
     )
     list_filter = ("state",)
     list_select_related = ("created_by",)
+    object_pages = {"confirm": "confirm_view"}
 
     def get_queryset(self, request: HttpRequest):
         # The file itself is only read by the tasks.
@@ -49,10 +50,6 @@ class LabImportAdmin(AdminPagesMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-    def get_urls(self) -> list[URLPattern]:
-        confirm = self.object_page_url("confirm", self.confirm_view, "statuses_labimport_confirm")
-        return [confirm, *super().get_urls()]
 
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None

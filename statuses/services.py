@@ -204,18 +204,18 @@ def notify_transitions(
     if moving:
         statuses_changed.send(sender=StatusRecord, iins=moving, now=now)
     users = _reachable_accounts(moving)
-    if not users:
-        return 0
-    before = statuses_at(users, since)
     sent = 0
-    for iin, new in statuses_at(users, now).items():
-        old = before[iin]
-        if new.status == old.status:
-            continue
-        # Same key as a change announced when the record was added: never twice.
-        key = f"record:{new.record.id}" if new.record else f"ended:{old.record.id}"
-        if _notify_once(users[iin], Notification.Kind.CHANGED, key, new):
-            sent += 1
+    if users:
+        before = statuses_at(users, since)
+        for iin, new in statuses_at(users, now).items():
+            old = before[iin]
+            if new.status == old.status:
+                continue
+            # Same key as a change announced when the record was added: never twice.
+            key = f"record:{new.record.id}" if new.record else f"ended:{old.record.id}"
+            if _notify_once(users[iin], Notification.Kind.CHANGED, key, new):
+                sent += 1
+    logger.info("status changes as time passed: %d SMS queued", sent)
     return sent
 
 
@@ -240,6 +240,7 @@ def warn_expiring(now: datetime.datetime | None = None) -> int:
             key = f"record:{derived.record.id}"
             if _notify_once(users[iin], Notification.Kind.EXPIRING, key, derived):
                 sent += 1
+    logger.info("expiring green statuses: %d warnings queued", sent)
     return sent
 
 

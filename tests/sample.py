@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.identifiers import check_digit
 from accounts.models import User
 from statuses.services import record_add, record_lift
+from statuses.tests.factories import epidemiologist
 from venues.models import Category, Invitation, Organisation, Region, StaffMembership, Venue
 from visits.models import IsolationPoint, Visit
 from visits.services import visit_check_in, visit_check_out_by_staff, visit_check_out_self
@@ -87,6 +88,23 @@ def venue(organisation: Organisation, kk: str, ru: str, en: str, category: str, 
     return Venue.objects.create(organisation=organisation, **values)
 
 
+def verified_organisation(
+    legal_name: str = "ТОО «Жарық»", admin: User | None = None
+) -> Organisation:
+    """A verified organisation under the sample BIN, run by Асхат Иманов unless told otherwise."""
+    return Organisation.objects.create(
+        bin=ORGANISATION_BIN,
+        legal_name=legal_name,
+        admin=admin or person("Асхат Иманов"),
+        verified_at=timezone.now(),
+    )
+
+
+def grocery_of(organisation: Organisation) -> Venue:
+    """The sample grocery, named in three languages, of `organisation`."""
+    return venue(organisation, "Жарық дүкені", "Магазин «Жарык»", "Zharyq Store", "grocery")
+
+
 @dataclass
 class Sample:
     owner: User
@@ -121,10 +139,8 @@ def build_sample() -> Sample:
     every outcome, a staff member and an open invitation."""
     owner = person("Асхат Иманов", language="kk")
     give_status(owner.iin, "green", source="vaccination", hours_left=24 * 200)
-    organisation = Organisation.objects.create(
-        bin=ORGANISATION_BIN, legal_name="ТОО «Жарық»", admin=owner, verified_at=timezone.now()
-    )
-    grocery = venue(organisation, "Жарық дүкені", "Магазин «Жарык»", "Zharyq Store", "grocery")
+    organisation = verified_organisation(admin=owner)
+    grocery = grocery_of(organisation)
     cafe = venue(organisation, "Дос кофеханасы", "Кофейня «Дос»", "Dos Coffee", "cafe")
     pharmacy = venue(
         organisation,
@@ -242,3 +258,18 @@ def build_sample() -> Sample:
     visit_check_out_by_staff(venue_id=grocery.pk, iin=walk_in, staff=staff)
     by_staff(citizens["red"].iin, grocery)
     return sample
+
+
+ROLES = ["anonymous", "citizen", "staff", "organisation admin", "epidemiologist"]
+
+
+def people_by_role(sample: Sample, citizen: str) -> dict[str, User | None]:
+    """Someone of each role in `ROLES` (the anonymous one is None), `citizen` naming
+    which of the sample's citizens; the epidemiologist is made here."""
+    return {
+        "anonymous": None,
+        "citizen": sample.citizens[citizen],
+        "staff": sample.staff,
+        "organisation admin": sample.owner,
+        "epidemiologist": epidemiologist(full_name="Эпидемиолог"),
+    }

@@ -13,10 +13,10 @@ from collections import deque
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
-from django.conf import settings
 from django.test import Client
 from django.urls import Resolver404, resolve, reverse
 
+from accounts.tests.clients import client_for
 from tests.pages import page_problems
 from tests.sample import Sample, new_iin, person
 from venues.models import Organisation, Venue
@@ -43,14 +43,6 @@ NOT_PAGES = ("/admin/", "/static/", "/healthz")
 DOWNLOADS = (".csv", ".svg", ".png")
 
 
-def browser(language: str, user=None) -> Client:
-    client = Client()
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
 class Reader:
     """Reads pages in one language and remembers what is wrong with them."""
 
@@ -72,6 +64,11 @@ class Reader:
         problems = page_problems(response.content.decode(), self.language, self.neutral)
         if problems:
             self.problems[label] = problems
+
+    def assert_read(self, *views: str) -> None:
+        """Nothing wrong was found, and each of `views` (view names, or "404") was read."""
+        assert self.problems == {}, self.report()
+        assert set(views) <= self.views, f"never read: {sorted(set(views) - self.views)}"
 
     def report(self) -> str:
         return "\n".join(
@@ -120,17 +117,20 @@ def links(html: str) -> list[str]:
 
 def test_a_citizen_meets_no_english(language, sample):
     reader = Reader(language, sample)
-    reader.crawl(browser(language), "/", reverse("language"), "/no-such-page/")
+    reader.crawl(client_for(language=language), "/", reverse("language"), "/no-such-page/")
     for citizen in sample.citizens.values():
-        client = browser(language, citizen)
+        client = client_for(citizen, language)
         venue_pages = [reverse("visits:venue_entry", args=[venue.code]) for venue in sample.venues]
         # Neither is linked from the status page or the account page yet.
         direct = [reverse("visits:isolation_point"), reverse("visits:history")]
         reader.crawl(client, "/", *direct, *venue_pages)
-    reader.crawl(browser(language, sample.citizens["green"]), "/v/no-such-code/", "/visits/999/")
+    reader.crawl(
+        client_for(sample.citizens["green"], language),
+        "/v/no-such-code/",
+        "/visits/999/",
+    )
 
-    assert reader.problems == {}, reader.report()
-    assert {
+    reader.assert_read(
         "home",
         "language",
         "account_request_login_code",
@@ -145,15 +145,15 @@ def test_a_citizen_meets_no_english(language, sample):
         "venues:list",
         "venues:register",
         "404",
-    } <= reader.views
+    )
 
 
 def test_a_responsible_person_and_an_organisation_admin_meet_no_english(language, sample):
     reader = Reader(language, sample)
     grocery = sample.grocery.pk
-    reader.crawl(browser(language, sample.staff), "/", reverse("venues:list"))
+    reader.crawl(client_for(sample.staff, language), "/", reverse("venues:list"))
     reader.crawl(
-        browser(language, sample.staff),
+        client_for(sample.staff, language),
         reverse("visits:staff", args=[grocery]) + "?mode=exit",
         reverse("visits:staff", args=[grocery]) + f"?visit={sample.visits[-1].pk}&mode=entry",
         reverse("visits:staff", args=[grocery]) + f"?visit={sample.visits[-2].pk}&mode=exit"
@@ -163,12 +163,12 @@ def test_a_responsible_person_and_an_organisation_admin_meet_no_english(language
         + f"?visit={Visit.objects.filter(OPEN, venue=sample.grocery).first().pk}"
         "&mode=entry&again=1",
     )
-    admin = browser(language, sample.owner)
+    admin = client_for(sample.owner, language)
     reader.crawl(admin, "/", reverse("venues:list"), reverse("visits:dashboard"))
     for visit in sample.visits:
         reader.crawl(admin, reverse("visits:staff", args=[visit.venue_id]) + f"?visit={visit.pk}")
     # Someone new to it all: no venues yet.
-    reader.crawl(browser(language, person("Жаңа адам")), reverse("visits:dashboard"))
+    reader.crawl(client_for(person("Жаңа адам"), language), reverse("visits:dashboard"))
     # An organisation still waiting for verification: its pages, a refused scan, an invitation.
     newcomer = person("Арман Сейітов")
     waiting = Organisation.objects.create(
@@ -178,13 +178,12 @@ def test_a_responsible_person_and_an_organisation_admin_meet_no_english(language
         organisation=waiting,
         **{k: v for k, v in vars(sample.grocery).items() if k in VENUE_COPY},
     )
-    client = browser(language, newcomer)
+    client = client_for(newcomer, language)
     reader.crawl(client, reverse("venues:list"), reverse("visits:staff", args=[shop.pk]))
     reader.post(client, reverse("visits:staff", args=[shop.pk]), {"q": new_iin(), "mode": "entry"})
     reader.post(client, reverse("venues:staff", args=[shop.pk]), {"phone": "+7 701 555 77 99"})
 
-    assert reader.problems == {}, reader.report()
-    assert {
+    reader.assert_read(
         "venues:list",
         "venues:detail",
         "venues:settings",
@@ -196,4 +195,4 @@ def test_a_responsible_person_and_an_organisation_admin_meet_no_english(language
         "visits:staff",
         "visits:dashboard",
         "visits:venue_dashboard",
-    } <= reader.views
+    )

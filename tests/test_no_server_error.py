@@ -11,14 +11,13 @@ import datetime
 
 import pytest
 from django.apps import apps
-from django.conf import settings
 from django.test import Client
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from statuses.tests.factories import epidemiologist
-from tests.sample import Sample, build_sample
+from accounts.tests.clients import client_for
+from tests.sample import ROLES, Sample, build_sample, people_by_role
 from tests.urlwalk import Route, form_fields, known_values, parameters_read, url_for, urls
 
 pytestmark = pytest.mark.django_db
@@ -147,28 +146,10 @@ def targets(client: Client, sample: Sample, *, admin: bool) -> list[Target]:
     return found
 
 
-def browser(user=None) -> Client:
-    client = Client()
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "kk"
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
-ROLES = ["anonymous", "citizen", "staff", "organisation admin", "epidemiologist"]
-
-
 @pytest.mark.parametrize("role", ROLES)
 def test_no_input_gets_a_server_error(role):
     sample = build_sample()
-    user = {
-        "anonymous": None,
-        "citizen": sample.citizens["blue"],
-        "staff": sample.staff,
-        "organisation admin": sample.owner,
-        "epidemiologist": epidemiologist(full_name="Эпидемиолог"),
-    }[role]
-    client = browser(user)
+    client = client_for(people_by_role(sample, "blue")[role], "kk")
     pages = targets(client, sample, admin=role == "epidemiologist")
 
     failures = [failure for page in pages if (failure := fuzz(client, page))]

@@ -15,11 +15,9 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts import sms
-from tests.sample import give_status, person, venue
-from venues.models import Organisation
+from tests.sample import give_status, grocery_of, person, verified_organisation
 from visits.models import Visit
 
 pytestmark = pytest.mark.django_db
@@ -102,13 +100,7 @@ def weigh(html: bytes) -> tuple[int, list[str]]:
 @pytest.fixture
 def citizen_pages(django_capture_on_commit_callbacks) -> dict[str, bytes]:
     """Every page of the citizen's way in, as served, in Kazakh."""
-    organisation = Organisation.objects.create(
-        bin="050140001238",
-        legal_name="ТОО «Жарық»",
-        admin=person("Асхат Иманов"),
-        verified_at=timezone.now(),
-    )
-    grocery = venue(organisation, "Жарық дүкені", "Магазин «Жарык»", "Zharyq Store", "grocery")
+    grocery = grocery_of(verified_organisation())
     citizen = person("Айгерім Сәрсенова")
     give_status(citizen.iin, "green")
     pages = {}

@@ -1,3 +1,6 @@
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -7,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, ngettext_lazy
 from modeltranslation.admin import TranslationAdmin
 
 from accounts.admin import LanguageTaggedFieldsMixin
@@ -38,7 +41,7 @@ class ReasonForm(forms.Form):
     )
 
 
-def _ask_reason(
+def _action_with_reason(
     modeladmin: admin.ModelAdmin,
     request: HttpRequest,
     queryset: QuerySet,
@@ -46,11 +49,18 @@ def _ask_reason(
     action: str,
     title: str,
     submit: str,
-) -> str | TemplateResponse:
-    """The reason an action needs: the reason once given, else the page that asks for it."""
+    apply: Callable[..., bool],
+    done: Any,
+) -> TemplateResponse | None:
+    """An action that needs a reason: the page that asks for it, and once it is
+    given, the service `apply` on each selected row and `done` (a plural message
+    counting the rows it changed) said."""
     form = ReasonForm(request.POST if "apply" in request.POST else None)
     if form.is_valid():
-        return form.cleaned_data["reason"]
+        reason = form.cleaned_data["reason"]
+        count = sum(apply(obj, by=request.user, reason=reason, request=request) for obj in queryset)
+        modeladmin.message_user(request, done % {"count": count}, messages.SUCCESS)
+        return None
     return TemplateResponse(
         request,
         "admin/venues/reason.html",
@@ -268,31 +278,20 @@ class OrganisationAdmin(admin.ModelAdmin):
     def unverify(
         self, request: HttpRequest, queryset: QuerySet[Organisation]
     ) -> HttpResponse | None:
-        reason = _ask_reason(
+        return _action_with_reason(
             self,
             request,
             queryset,
             action="unverify",
             title=_("Withdraw the verification"),
             submit=_("Withdraw the verification"),
-        )
-        if not isinstance(reason, str):
-            return reason
-        count = sum(
-            organisation_unverify(organisation, by=request.user, reason=reason, request=request)
-            for organisation in queryset
-        )
-        self.message_user(
-            request,
-            ngettext(
+            apply=organisation_unverify,
+            done=ngettext_lazy(
                 "%(count)d organisation is waiting for verification again.",
                 "%(count)d organisations are waiting for verification again.",
-                count,
-            )
-            % {"count": count},
-            messages.SUCCESS,
+                "count",
+            ),
         )
-        return None
 
 
 @admin.register(OrganisationDispute)
@@ -363,27 +362,18 @@ class VenueAdmin(LanguageTaggedFieldsMixin, TranslationAdmin):
 
     @admin.action(description=_("Suspend the selected venues"))
     def suspend(self, request: HttpRequest, queryset: QuerySet[Venue]) -> HttpResponse | None:
-        reason = _ask_reason(
+        return _action_with_reason(
             self,
             request,
             queryset,
             action="suspend",
             title=_("Suspend venues"),
             submit=_("Suspend"),
+            apply=venue_suspend,
+            done=ngettext_lazy(
+                "%(count)d venue suspended.", "%(count)d venues suspended.", "count"
+            ),
         )
-        if not isinstance(reason, str):
-            return reason
-        count = sum(
-            venue_suspend(venue, by=request.user, reason=reason, request=request)
-            for venue in queryset
-        )
-        self.message_user(
-            request,
-            ngettext("%(count)d venue suspended.", "%(count)d venues suspended.", count)
-            % {"count": count},
-            messages.SUCCESS,
-        )
-        return None
 
     @admin.action(description=_("Lift the suspension of the selected venues"))
     def resume(self, request: HttpRequest, queryset: QuerySet[Venue]) -> None:

@@ -5,23 +5,24 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.collation import collation_key, sorted_by_name
-from accounts.forms import CoordinateField, PhoneField, translate_field_errors
-from accounts.identifiers import IdentifierError, validate_bin_or_iin
-from venues.models import Category, Region, Venue
+from accounts.forms import CoordinateField, IdentifierField, PhoneField, translate_field_errors
+from accounts.identifiers import validate_bin_or_iin
+from venues.models import VENUE_OWNER_FIELDS, Category, Region, Venue
 
 
-class BinField(forms.CharField):
-    """An organisation's BIN, or the IIN an individual entrepreneur registers with;
-    the error says what is wrong with it."""
+class BinField(IdentifierField):
+    """An organisation's BIN, or the IIN an individual entrepreneur registers with."""
 
-    def clean(self, value: Any) -> str:
-        value = super().clean(value)
-        if value in self.empty_values:
-            return value
-        try:
-            return validate_bin_or_iin(value)
-        except IdentifierError as exc:
-            raise forms.ValidationError(exc.message, code=exc.code) from None
+    check = staticmethod(validate_bin_or_iin)
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", _("BIN of the organisation"))
+        kwargs.setdefault("error_messages", {"required": _("Enter the BIN.")})
+        super().__init__(
+            max_length=20,
+            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+            **kwargs,
+        )
 
 
 PCR_CHOICES = [
@@ -32,13 +33,7 @@ PCR_CHOICES = [
 
 
 class OrganisationForm(forms.Form):
-    bin = BinField(
-        label=_("BIN of the organisation"),
-        help_text=_("12 digits. An individual entrepreneur enters their IIN."),
-        max_length=20,
-        error_messages={"required": _("Enter the BIN.")},
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
+    bin = BinField(help_text=_("12 digits. An individual entrepreneur enters their IIN."))
     legal_name = forms.CharField(
         label=_("Legal name"),
         max_length=300,
@@ -51,12 +46,7 @@ class OrganisationForm(forms.Form):
 
 
 class DisputeForm(forms.Form):
-    bin = BinField(
-        label=_("BIN of the organisation"),
-        max_length=20,
-        error_messages={"required": _("Enter the BIN.")},
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
+    bin = BinField()
     message = forms.CharField(
         label=_("Why is this organisation yours?"),
         help_text=_("For example: you are its director, and since when. Optional."),
@@ -99,18 +89,8 @@ class VenueForm(forms.ModelForm):
 
     class Meta:
         model = Venue
-        fields = [
-            "name_kk",
-            "name_ru",
-            "name_en",
-            "category",
-            "region",
-            "address",
-            "latitude",
-            "longitude",
-            "capacity",
-            "kiosk_only",
-        ]
+        # `pcr_required` and `max_stay` come from fields of its own (venue_fields()).
+        fields = [name for name in VENUE_OWNER_FIELDS if name not in ("pcr_required", "max_stay")]
         labels = {
             "name_kk": _("Name in Kazakh"),
             "name_ru": _("Name in Russian"),

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
+from accounts.models import user_reference
 from venues.rules import Zone
 
 # Unambiguous when printed or typed: no 0/O, 1/l/I.
@@ -22,6 +23,17 @@ def new_venue_code() -> str:
 
 def new_kiosk_secret() -> str:
     return secrets.token_hex(32)
+
+
+def coordinate_field(verbose_name: str, *, limit: int) -> models.DecimalField:
+    """A latitude (limit 90) or longitude (limit 180) to six decimals, about 10 cm:
+    where a venue or a place of isolation is, for the 500 m rule (docs/rules.md §4)."""
+    return models.DecimalField(
+        verbose_name,
+        max_digits=9,
+        decimal_places=6,
+        validators=[MinValueValidator(-limit), MaxValueValidator(limit)],
+    )
 
 
 def default_test_mode_until() -> datetime.datetime:
@@ -101,14 +113,7 @@ class Organisation(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
-    verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("verified by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    verified_by = user_reference(_("verified by"), on_delete=models.SET_NULL)
     verified_via = models.CharField(
         _("verified how"), max_length=20, choices=VerifiedVia.choices, blank=True
     )
@@ -139,12 +144,7 @@ class OrganisationDispute(models.Model):
         on_delete=models.CASCADE,
         related_name="disputes",
     )
-    claimant = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("claimant"),
-        on_delete=models.CASCADE,
-        related_name="+",
-    )
+    claimant = user_reference(_("claimant"), on_delete=models.CASCADE, null=False)
     message = models.TextField(_("message"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
@@ -180,18 +180,8 @@ class Venue(models.Model):
         Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="venues"
     )
     address = models.CharField(_("address"), max_length=300)
-    latitude = models.DecimalField(
-        _("latitude"),
-        max_digits=9,
-        decimal_places=6,
-        validators=[MinValueValidator(-90), MaxValueValidator(90)],
-    )
-    longitude = models.DecimalField(
-        _("longitude"),
-        max_digits=9,
-        decimal_places=6,
-        validators=[MinValueValidator(-180), MaxValueValidator(180)],
-    )
+    latitude = coordinate_field(_("latitude"), limit=90)
+    longitude = coordinate_field(_("longitude"), limit=180)
     capacity = models.PositiveIntegerField(
         _("capacity"),
         validators=[MinValueValidator(1), MaxValueValidator(100_000)],
@@ -243,6 +233,24 @@ class Venue(models.Model):
         return (now or timezone.now()) < self.test_mode_until
 
 
+# What a venue's owner may set; the rest (code, kiosk secret, test period,
+# suspension) is the system's or an operator's.
+VENUE_OWNER_FIELDS = (
+    "name_kk",
+    "name_ru",
+    "name_en",
+    "category",
+    "region",
+    "address",
+    "latitude",
+    "longitude",
+    "capacity",
+    "pcr_required",
+    "max_stay",
+    "kiosk_only",
+)
+
+
 class StaffMembership(models.Model):
     """A responsible person who checks people in at a venue."""
 
@@ -255,13 +263,7 @@ class StaffMembership(models.Model):
         on_delete=models.CASCADE,
         related_name="memberships",
     )
-    added_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("added by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
+    added_by = user_reference(_("added by"), on_delete=models.SET_NULL, blank=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -282,12 +284,7 @@ class Invitation(models.Model):
         Venue, verbose_name=_("venue"), on_delete=models.CASCADE, related_name="invitations"
     )
     phone = PhoneNumberField(_("phone number"), region="KZ")
-    invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("invited by"),
-        on_delete=models.CASCADE,
-        related_name="+",
-    )
+    invited_by = user_reference(_("invited by"), on_delete=models.CASCADE, null=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
 

@@ -18,6 +18,7 @@ from accounts.services import sms_queue
 from accounts.sms_text import sms_render, sms_safe_name
 from venues.cards import venue_cards_forget
 from venues.models import (
+    VENUE_OWNER_FIELDS,
     Category,
     Invitation,
     Organisation,
@@ -35,22 +36,6 @@ class VenueError(AshyqError):
 
 class BinTaken(VenueError):
     """The BIN belongs to another account's organisation: the page offers a dispute."""
-
-
-VENUE_FIELDS = (
-    "name_kk",
-    "name_ru",
-    "name_en",
-    "category",
-    "region",
-    "address",
-    "latitude",
-    "longitude",
-    "capacity",
-    "pcr_required",
-    "max_stay",
-    "kiosk_only",
-)
 
 
 def organisation_register(*, admin: User, bin: str, legal_name: str, venue: dict) -> Venue:
@@ -140,7 +125,7 @@ def venue_create(*, organisation: Organisation, **fields) -> Venue:
     category: Category = fields["category"]
     fields.setdefault("pcr_required", category.pcr_required_default)
     venue = Venue(organisation=organisation)
-    for name in VENUE_FIELDS:
+    for name in VENUE_OWNER_FIELDS:
         if name in fields:
             setattr(venue, name, fields[name])
     venue.full_clean(exclude=["organisation"])
@@ -152,7 +137,7 @@ def venue_create(*, organisation: Organisation, **fields) -> Venue:
 def venue_update(venue: Venue, **fields) -> Venue:
     # Every given field is written: a bound ModelForm has already copied the
     # posted values onto this instance, so comparing with it finds no change.
-    changed = [name for name in VENUE_FIELDS if name in fields]
+    changed = [name for name in VENUE_OWNER_FIELDS if name in fields]
     for name in changed:
         setattr(venue, name, fields[name])
     if changed:

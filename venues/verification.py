@@ -10,6 +10,7 @@ through the identity check) and verifies at once when it is.
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -75,45 +76,62 @@ def organisation_verification_check(organisation: Organisation) -> VerificationD
     return decision
 
 
-@transaction.atomic
 def organisation_verify(
     organisation: Organisation, *, by: User | None, via: str, request: HttpRequest | None = None
 ) -> bool:
     """Mark verified, with who and how, audited. False if it already was."""
-    updated = Organisation.objects.filter(pk=organisation.pk, verified_at__isnull=True).update(
-        verified_at=timezone.now(), verified_by=by, verified_via=via
-    )
-    if not updated:
-        return False
-    venue_cards_forget()
-    organisation.refresh_from_db(fields=["verified_at", "verified_by", "verified_via"])
-    audit_record(
-        actor=by,
+    return _verification_change(
+        organisation,
+        was_verified=False,
+        columns={"verified_at": timezone.now(), "verified_by": by, "verified_via": via},
+        by=by,
         action=AuditEntry.Action.ORGANISATION_VERIFIED,
-        obj=organisation,
-        detail={"bin": organisation.bin, "via": via},
+        detail={"via": via},
         request=request,
     )
-    return True
 
 
-@transaction.atomic
 def organisation_unverify(
     organisation: Organisation, *, by: User, reason: str, request: HttpRequest | None = None
 ) -> bool:
     """Back to pending (a verification given in error), audited."""
-    updated = Organisation.objects.filter(pk=organisation.pk, verified_at__isnull=False).update(
-        verified_at=None, verified_by=None, verified_via=""
+    return _verification_change(
+        organisation,
+        was_verified=True,
+        columns={"verified_at": None, "verified_by": None, "verified_via": ""},
+        by=by,
+        action=AuditEntry.Action.ORGANISATION_UNVERIFIED,
+        detail={"reason": reason},
+        request=request,
     )
+
+
+@transaction.atomic
+def _verification_change(
+    organisation: Organisation,
+    *,
+    was_verified: bool,
+    columns: dict[str, Any],
+    by: User | None,
+    action: str,
+    detail: dict[str, str],
+    request: HttpRequest | None,
+) -> bool:
+    """Write `columns` only if the organisation still is as the caller expects, so two
+    operators pressing the same button audit one change; False when it was not."""
+    updated = Organisation.objects.filter(
+        pk=organisation.pk, verified_at__isnull=not was_verified
+    ).update(**columns)
     if not updated:
         return False
+    # The staff page learns of the verification from the venue cards.
     venue_cards_forget()
-    organisation.refresh_from_db(fields=["verified_at", "verified_by", "verified_via"])
+    organisation.refresh_from_db(fields=list(columns))
     audit_record(
         actor=by,
-        action=AuditEntry.Action.ORGANISATION_UNVERIFIED,
+        action=action,
         obj=organisation,
-        detail={"bin": organisation.bin, "reason": reason},
+        detail={"bin": organisation.bin, **detail},
         request=request,
     )
     return True

@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.errors import AshyqError
 from venues.forms import DisputeForm, InviteForm, OrganisationForm, VenueForm
+from venues.models import Venue
 from venues.qr import kiosk_url, qr_file, qr_svg_inline
 from venues.selectors import (
     invitations_waiting,
@@ -117,16 +120,13 @@ def dispute(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def venue_add(request: HttpRequest, organisation_id: int) -> HttpResponse:
     organisation = get_object_or_404(organisations_for(request.user), pk=organisation_id)
-    form = VenueForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            venue = venue_create(organisation=organisation, **form.venue_fields())
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("The venue is added."))
-            return HttpResponseRedirect(reverse("venues:detail", args=[venue.pk]))
-    return render(request, "venues/venue_form.html", {"form": form, "organisation": organisation})
+    return _venue_form_page(
+        request,
+        VenueForm(request.POST or None),
+        save=lambda fields: venue_create(organisation=organisation, **fields),
+        saved=_("The venue is added."),
+        context={"organisation": organisation},
+    )
 
 
 @login_required
@@ -143,20 +143,34 @@ def venue_detail(request: HttpRequest, venue_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def venue_settings(request: HttpRequest, venue_id: int) -> HttpResponse:
     venue = managed_venue(request.user, venue_id)
-    form = VenueForm(request.POST or None, instance=venue)
+    return _venue_form_page(
+        request,
+        VenueForm(request.POST or None, instance=venue),
+        save=lambda fields: venue_update(venue, **fields),
+        saved=_("The settings are saved."),
+        context={"venue": venue, "organisation": venue.organisation},
+    )
+
+
+def _venue_form_page(
+    request: HttpRequest,
+    form: VenueForm,
+    *,
+    save: Callable[[dict], Venue],
+    saved: str,
+    context: dict,
+) -> HttpResponse:
+    """The venue form, new or existing: saved through `save` and back to the venue,
+    or shown again with what the model's own checks refused."""
     if request.method == "POST" and form.is_valid():
         try:
-            venue_update(venue, **form.venue_fields())
+            venue = save(form.venue_fields())
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("The settings are saved."))
+            messages.success(request, saved)
             return HttpResponseRedirect(reverse("venues:detail", args=[venue.pk]))
-    return render(
-        request,
-        "venues/venue_form.html",
-        {"form": form, "venue": venue, "organisation": venue.organisation},
-    )
+    return render(request, "venues/venue_form.html", {"form": form, **context})
 
 
 @login_required

@@ -1,11 +1,12 @@
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.identifiers import mask_iin
+from accounts.models import user_reference
 from statuses.models import StatusChoices
+from venues.models import coordinate_field
 
 
 class Visit(models.Model):
@@ -143,27 +144,10 @@ class IsolationPoint(models.Model):
 
     iin = models.CharField(_("IIN"), max_length=12, unique=True)
     address = models.CharField(_("address"), max_length=300)
-    latitude = models.DecimalField(
-        _("latitude"),
-        max_digits=9,
-        decimal_places=6,
-        validators=[MinValueValidator(-90), MaxValueValidator(90)],
-    )
-    longitude = models.DecimalField(
-        _("longitude"),
-        max_digits=9,
-        decimal_places=6,
-        validators=[MinValueValidator(-180), MaxValueValidator(180)],
-    )
+    latitude = coordinate_field(_("latitude"), limit=90)
+    longitude = coordinate_field(_("longitude"), limit=180)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("updated by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    updated_by = user_reference(_("updated by"), on_delete=models.SET_NULL)
     # A place the sanitary service set is theirs to change: the citizen sees
     # it and whom to call, but cannot move it closer to a shop they want.
     set_by_epidemiologist = models.BooleanField(
@@ -191,13 +175,7 @@ class StatusLookup(models.Model):
     venue = models.ForeignKey(
         "venues.Venue", verbose_name=_("venue"), on_delete=models.CASCADE, related_name="+"
     )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("staff member"),
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
+    recorded_by = user_reference(_("staff member"), on_delete=models.SET_NULL, blank=False)
     looked_up_at = models.DateTimeField(_("looked up at"))
 
     class Meta:

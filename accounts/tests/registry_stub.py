@@ -64,6 +64,29 @@ def serve_registry(path: str) -> Iterator[Registry]:
         thread.join()
 
 
+# Which path each registry is asked on, and the setting and class that switch it on.
+BACKENDS = {
+    "IDENTITY": ("/v1/match", "IDENTITY_CHECK_BACKEND", "accounts.identity.StateRegistry"),
+    "ORGANISATION": (
+        "/v1/head",
+        "ORGANISATION_VERIFICATION_BACKEND",
+        "venues.verification.StateRegistry",
+    ),
+}
+
+
+@contextmanager
+def registry_backend(settings, registry: str, token: str = "") -> Iterator[Registry]:
+    """The `registry` ("IDENTITY" or "ORGANISATION") backend switched on in `settings`,
+    its `<registry>_REGISTRY_URL` pointing at a stub that is asked with `token`."""
+    path, backend_setting, backend = BACKENDS[registry]
+    with serve_registry(path) as stub:
+        setattr(settings, backend_setting, backend)
+        setattr(settings, f"{registry}_REGISTRY_URL", stub.url)
+        setattr(settings, f"{registry}_REGISTRY_TOKEN", token)
+        yield stub
+
+
 def closed_port_url() -> str:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))

@@ -75,66 +75,110 @@ def test_check_digit_needs_eleven_ascii_digits(first11: str) -> None:
         check_digit(first11)
 
 
-# -- IIN -----------------------------------------------------------------------
+# -- IIN and BIN: one validation, two kinds of number --------------------------
+
+VALIDATE = {"IIN": validate_iin, "BIN": validate_bin}
+
+ACCEPTED = [
+    pytest.param("IIN", "061211600012", "061211600012", id="IIN: the known valid IIN"),
+    pytest.param("IIN", "950101300016", "950101300016", id="IIN: valid by the first pass"),
+    pytest.param("IIN", "880315300511", "880315300511", id="IIN: valid by the second pass"),
+    pytest.param("IIN", "  061211600012\n", "061211600012", id="IIN: surrounding whitespace"),
+    pytest.param("IIN", "061211 600012", "061211600012", id="IIN: a space after the birth date"),
+    pytest.param("IIN", "0612 1160 0012", "061211600012", id="IIN: spaces in groups of four"),
+    # 0+10+0+4+20+0+0+0+9+20+33 = 96, 96 mod 11 = 8
+    pytest.param(
+        "BIN", "050140001238", "050140001238", id="BIN: resident legal entity, head office"
+    ),
+    pytest.param("BIN", " 050140001238 ", "050140001238", id="BIN: surrounding whitespace"),
+    pytest.param("BIN", "0501 4000 1238", "050140001238", id="BIN: inner spaces"),
+]
 
 
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        pytest.param("061211600012", "061211600012", id="the known valid IIN"),
-        pytest.param("950101300016", "950101300016", id="valid by the first pass"),
-        pytest.param("880315300511", "880315300511", id="valid by the second pass"),
-        pytest.param("  061211600012\n", "061211600012", id="surrounding whitespace"),
-        pytest.param("061211 600012", "061211600012", id="a space after the birth date"),
-        pytest.param("0612 1160 0012", "061211600012", id="spaces in groups of four"),
-        pytest.param(
-            with_check_digit("00022950001"), "000229500018", id="29 Feb 2000, a leap year"
-        ),
-        pytest.param(with_check_digit("96022940001"), "960229400010", id="29 Feb 1996"),
-        pytest.param(with_check_digit("99123110001"), "991231100010", id="born 1899 (digit 1)"),
-        pytest.param(with_check_digit("99123120001"), "991231200017", id="born 1899 (digit 2)"),
-        pytest.param(with_check_digit("15121260001"), "151212600014", id="born 2015 (digit 6)"),
-    ],
-)
-def test_validate_iin_accepts(raw: str, expected: str) -> None:
-    assert validate_iin(raw) == expected
+@pytest.mark.parametrize(("kind", "raw", "expected"), ACCEPTED)
+def test_validate_accepts(kind: str, raw: str, expected: str) -> None:
+    assert VALIDATE[kind](raw) == expected
 
 
-@pytest.mark.parametrize(
-    ("raw", "code"),
-    [
-        pytest.param("", "length", id="empty"),
-        pytest.param("   ", "length", id="only whitespace"),
-        pytest.param("06121160001", "length", id="11 digits"),
-        pytest.param("0612116000123", "length", id="13 digits"),
-        pytest.param("061211-600012", "length", id="a dash is not removed"),
-        pytest.param("06121160001A", "digits", id="a letter"),
-        pytest.param("0612I1600012", "digits", id="capital I for 1"),
-        pytest.param("٠٦١٢١١٦٠٠٠١٢", "digits", id="Arabic-Indic digits"),
-        pytest.param(FULL_WIDTH_IIN, "digits", id="full-width digits"),
-        pytest.param("06121160001²", "digits", id="a superscript two"),
-        pytest.param(with_check_digit("06121100001"), "century", id="7th digit 0"),
-        pytest.param(with_check_digit("06121170001"), "century", id="7th digit 7"),
-        pytest.param(with_check_digit("06121180001"), "century", id="7th digit 8"),
-        pytest.param(with_check_digit("06121190001"), "century", id="7th digit 9"),
-        pytest.param(with_check_digit("06131160001"), "date", id="month 13"),
-        pytest.param(with_check_digit("06001160001"), "date", id="month 00"),
-        pytest.param(with_check_digit("06120060001"), "date", id="day 00"),
-        pytest.param(with_check_digit("06123260001"), "date", id="day 32"),
-        pytest.param(with_check_digit("06043160001"), "date", id="31 April"),
-        pytest.param(with_check_digit("00022930001"), "date", id="29 Feb 1900, not a leap year"),
-        pytest.param(with_check_digit("01022950001"), "date", id="29 Feb 2001"),
-        pytest.param("061211600112", "check_digit", id="a typo in the serial"),
-        pytest.param("061211600013", "check_digit", id="last digit off by one"),
-        pytest.param("061211600021", "check_digit", id="two digits swapped"),
-        pytest.param("821214240092", "check_digit", id="both passes give 10"),
-    ],
-)
-def test_validate_iin_refuses(raw: str, code: str) -> None:
+# Real birth dates and centuries, organisation types and months: the check digit is added
+# by with_check_digit().
+VALID_FIRST11 = [
+    pytest.param("IIN", "00022950001", id="IIN: 29 Feb 2000, a leap year"),
+    pytest.param("IIN", "96022940001", id="IIN: 29 Feb 1996"),
+    pytest.param("IIN", "99123110001", id="IIN: born 1899 (digit 1)"),
+    pytest.param("IIN", "99123120001", id="IIN: born 1899 (digit 2)"),
+    pytest.param("IIN", "15121260001", id="IIN: born 2015 (digit 6)"),
+    pytest.param("BIN", "05015000123", id="BIN: non-resident (5)"),
+    pytest.param("BIN", "05016000123", id="BIN: entrepreneur (6)"),
+    pytest.param("BIN", "05014100123", id="BIN: branch (1)"),
+    pytest.param("BIN", "05014200123", id="BIN: representative (2)"),
+    pytest.param("BIN", "05014300123", id="BIN: peasant farm (3)"),
+    pytest.param("BIN", "05124000123", id="BIN: December"),
+]
+
+
+@pytest.mark.parametrize(("kind", "first11"), VALID_FIRST11)
+def test_validate_returns_a_valid_number_as_it_is(kind: str, first11: str) -> None:
+    number = with_check_digit(first11)
+
+    assert VALIDATE[kind](number) == number
+
+
+REFUSED = [
+    # With the right check digit added: refused for the century, the date, the type or the
+    # division alone.
+    pytest.param("IIN", with_check_digit("06121100001"), "century", id="IIN: 7th digit 0"),
+    pytest.param("IIN", with_check_digit("06121170001"), "century", id="IIN: 7th digit 7"),
+    pytest.param("IIN", with_check_digit("06121180001"), "century", id="IIN: 7th digit 8"),
+    pytest.param("IIN", with_check_digit("06121190001"), "century", id="IIN: 7th digit 9"),
+    pytest.param("IIN", with_check_digit("06131160001"), "date", id="IIN: month 13"),
+    pytest.param("IIN", with_check_digit("06001160001"), "date", id="IIN: month 00"),
+    pytest.param("IIN", with_check_digit("06120060001"), "date", id="IIN: day 00"),
+    pytest.param("IIN", with_check_digit("06123260001"), "date", id="IIN: day 32"),
+    pytest.param("IIN", with_check_digit("06043160001"), "date", id="IIN: 31 April"),
+    pytest.param("IIN", with_check_digit("00022930001"), "date", id="IIN: 29 Feb 1900, not leap"),
+    pytest.param("IIN", with_check_digit("01022950001"), "date", id="IIN: 29 Feb 2001"),
+    pytest.param("BIN", with_check_digit("05004000123"), "date", id="BIN: month 00"),
+    pytest.param("BIN", with_check_digit("05134000123"), "date", id="BIN: month 13"),
+    pytest.param("BIN", with_check_digit("05010000123"), "type", id="BIN: type 0"),
+    pytest.param("BIN", with_check_digit("05013000123"), "type", id="BIN: type 3"),
+    pytest.param("BIN", with_check_digit("05017000123"), "type", id="BIN: type 7"),
+    pytest.param("BIN", with_check_digit("05014400123"), "division", id="BIN: division 4"),
+    pytest.param("BIN", with_check_digit("05014900123"), "division", id="BIN: division 9"),
+    # Wrong in length, in characters or in the check digit.
+    pytest.param("IIN", "", "length", id="IIN: empty"),
+    pytest.param("IIN", "   ", "length", id="IIN: only whitespace"),
+    pytest.param("IIN", "06121160001", "length", id="IIN: 11 digits"),
+    pytest.param("IIN", "0612116000123", "length", id="IIN: 13 digits"),
+    pytest.param("IIN", "061211-600012", "length", id="IIN: a dash is not removed"),
+    pytest.param("IIN", "06121160001A", "digits", id="IIN: a letter"),
+    pytest.param("IIN", "0612I1600012", "digits", id="IIN: capital I for 1"),
+    pytest.param("IIN", "٠٦١٢١١٦٠٠٠١٢", "digits", id="IIN: Arabic-Indic digits"),
+    pytest.param("IIN", FULL_WIDTH_IIN, "digits", id="IIN: full-width digits"),
+    pytest.param("IIN", "06121160001²", "digits", id="IIN: a superscript two"),
+    pytest.param("IIN", "061211600112", "check_digit", id="IIN: a typo in the serial"),
+    pytest.param("IIN", "061211600013", "check_digit", id="IIN: last digit off by one"),
+    pytest.param("IIN", "061211600021", "check_digit", id="IIN: two digits swapped"),
+    pytest.param("IIN", "821214240092", "check_digit", id="IIN: both passes give 10"),
+    pytest.param("BIN", "", "length", id="BIN: empty"),
+    pytest.param("BIN", "05014000123", "length", id="BIN: 11 digits"),
+    pytest.param("BIN", "0501400012380", "length", id="BIN: 13 digits"),
+    pytest.param("BIN", "05014000123B", "digits", id="BIN: a letter"),
+    pytest.param("BIN", "٠٥٠١٤٠٠٠١٢٣٨", "digits", id="BIN: Arabic-Indic digits"),
+    pytest.param("BIN", "050140001239", "check_digit", id="BIN: last digit off by one"),
+    pytest.param("BIN", "100540000930", "check_digit", id="BIN: both passes give 10"),
+]
+
+
+@pytest.mark.parametrize(("kind", "raw", "code"), REFUSED)
+def test_validate_refuses(kind: str, raw: str, code: str) -> None:
     with pytest.raises(IdentifierError) as caught:
-        validate_iin(raw)
+        VALIDATE[kind](raw)
 
     assert caught.value.code == code
+
+
+# -- IIN only ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("last", "0123456789")
@@ -185,52 +229,7 @@ def test_mask_iin(iin: str, masked: str) -> None:
     assert mask_iin(iin) == masked
 
 
-# -- BIN -----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        # 0+10+0+4+20+0+0+0+9+20+33 = 96, 96 mod 11 = 8
-        pytest.param("050140001238", "050140001238", id="resident legal entity, head office"),
-        pytest.param(" 050140001238 ", "050140001238", id="surrounding whitespace"),
-        pytest.param("0501 4000 1238", "050140001238", id="inner spaces"),
-        pytest.param(with_check_digit("05015000123"), "050150001232", id="non-resident (5)"),
-        pytest.param(with_check_digit("05016000123"), "050160001237", id="entrepreneur (6)"),
-        pytest.param(with_check_digit("05014100123"), "050141001233", id="branch (1)"),
-        pytest.param(with_check_digit("05014200123"), "050142001239", id="representative (2)"),
-        pytest.param(with_check_digit("05014300123"), "050143001234", id="peasant farm (3)"),
-        pytest.param(with_check_digit("05124000123"), "051240001234", id="December"),
-    ],
-)
-def test_validate_bin_accepts(raw: str, expected: str) -> None:
-    assert validate_bin(raw) == expected
-
-
-@pytest.mark.parametrize(
-    ("raw", "code"),
-    [
-        pytest.param("", "length", id="empty"),
-        pytest.param("05014000123", "length", id="11 digits"),
-        pytest.param("0501400012380", "length", id="13 digits"),
-        pytest.param("05014000123B", "digits", id="a letter"),
-        pytest.param("٠٥٠١٤٠٠٠١٢٣٨", "digits", id="Arabic-Indic digits"),
-        pytest.param(with_check_digit("05004000123"), "date", id="month 00"),
-        pytest.param(with_check_digit("05134000123"), "date", id="month 13"),
-        pytest.param(with_check_digit("05010000123"), "type", id="type 0"),
-        pytest.param(with_check_digit("05013000123"), "type", id="type 3"),
-        pytest.param(with_check_digit("05017000123"), "type", id="type 7"),
-        pytest.param(with_check_digit("05014400123"), "division", id="division 4"),
-        pytest.param(with_check_digit("05014900123"), "division", id="division 9"),
-        pytest.param("050140001239", "check_digit", id="last digit off by one"),
-        pytest.param("100540000930", "check_digit", id="both passes give 10"),
-    ],
-)
-def test_validate_bin_refuses(raw: str, code: str) -> None:
-    with pytest.raises(IdentifierError) as caught:
-        validate_bin(raw)
-
-    assert caught.value.code == code
+# -- BIN only ------------------------------------------------------------------
 
 
 def test_an_iin_is_not_taken_for_a_bin() -> None:

@@ -10,21 +10,17 @@ from accounts.identity import (
     identity_check,
 )
 from accounts.models import User
-from accounts.tests.registry_stub import Registry, closed_port_url, serve_registry
+from accounts.tests.constants import IIN, OTHER_IIN
+from accounts.tests.registry_stub import Registry, closed_port_url, registry_backend
 
 pytestmark = pytest.mark.django_db
 
-IIN = "061211600012"
-OTHER_IIN = "950101300016"
 PHONE = "+77011234567"
 
 
 @pytest.fixture
 def registry(settings) -> Iterator[Registry]:
-    with serve_registry("/v1/match") as stub:
-        settings.IDENTITY_CHECK_BACKEND = "accounts.identity.StateRegistry"
-        settings.IDENTITY_REGISTRY_URL = stub.url
-        settings.IDENTITY_REGISTRY_TOKEN = ""
+    with registry_backend(settings, "IDENTITY") as stub:
         yield stub
 
 

@@ -1,11 +1,10 @@
 """An operator moves a claimed IIN to the account of the person who proved it is theirs."""
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
 from accounts.models import AuditEntry, User
+from accounts.tests.clients import client_for
 from statuses.tests.factories import UserFactory, epidemiologist, iin
 
 pytestmark = pytest.mark.django_db
@@ -16,13 +15,6 @@ def operator() -> User:
     return UserFactory(is_staff=True, is_superuser=True, language="en")
 
 
-def browser(user: User) -> Client:
-    client = Client()
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    client.force_login(user)
-    return client
-
-
 def move_url(user: User) -> str:
     return reverse("admin:accounts_user_move_iin", args=[user.pk])
 
@@ -31,7 +23,7 @@ def test_an_operator_moves_the_iin_and_it_is_audited(operator):
     claimer = UserFactory(iin=iin(1))
     holder = UserFactory(phone="+77017654321")
 
-    response = browser(operator).post(
+    response = client_for(operator).post(
         move_url(claimer), {"phone": "8 701 765 43 21", "reason": "ID card seen at the centre"}
     )
 
@@ -55,7 +47,7 @@ def test_an_operator_moves_the_iin_and_it_is_audited(operator):
 def test_the_user_page_offers_the_move_to_an_operator(operator):
     claimer = UserFactory(iin=iin(1))
 
-    response = browser(operator).get(reverse("admin:accounts_user_change", args=[claimer.pk]))
+    response = client_for(operator).get(reverse("admin:accounts_user_change", args=[claimer.pk]))
 
     assert move_url(claimer) in response.content.decode()
 
@@ -75,7 +67,7 @@ def test_a_move_that_cannot_be_done_says_why_and_changes_nothing(
     claimer = UserFactory(iin=iin(1))
     UserFactory(phone="+77017654321", **target_fields)
 
-    response = browser(operator).post(move_url(claimer), {"phone": phone, "reason": reason})
+    response = client_for(operator).post(move_url(claimer), {"phone": phone, "reason": reason})
 
     assert response.status_code == 200
     assert error in response.content.decode()
@@ -88,7 +80,7 @@ def test_an_epidemiologist_who_may_only_view_accounts_cannot_move(operator):
     claimer = UserFactory(iin=iin(1))
     UserFactory(phone="+77017654321")
 
-    response = browser(epidemiologist()).post(
+    response = client_for(epidemiologist()).post(
         move_url(claimer), {"phone": "+77017654321", "reason": "proved"}
     )
 

@@ -12,13 +12,12 @@ from accounts.identifiers import IdentifierError
 from accounts.identity import ALLOWED, FirstClaimWins
 from accounts.models import User
 from accounts.services import ClaimRefused, user_claim_iin
+from accounts.tests.constants import IIN, OTHER_IIN
 from tests.english import english_words
 
 pytestmark = pytest.mark.django_db
 
 PROFILE_URL = reverse("profile")
-IIN = "061211600012"
-OTHER_IIN = "950101300016"
 PHONE = "+77011234567"
 OTHER_PHONE = "+77017654321"
 
@@ -118,24 +117,22 @@ def test_profile_asks_a_user_without_iin(client, user):
     assert '<a class="button link" href="/">Skip for now</a>' in html
 
 
-def test_profile_skip_link_goes_to_next(client, user):
+@pytest.mark.parametrize(
+    ("next_url", "kept"),
+    [
+        pytest.param("/account/", "/account/", id="a page of ours"),
+        pytest.param("https://evil.example/", "/", id="another site is ignored"),
+    ],
+)
+def test_profile_skip_link_goes_to_a_next_of_ours_only(client, user, next_url, kept):
     signed_in(client, user)
 
-    response = client.get(PROFILE_URL, {"next": "/account/"})
+    response = client.get(PROFILE_URL, {"next": next_url})
 
-    html = response.content.decode()
-    assert '<a class="button link" href="/account/">Skip for now</a>' in html
-    assert '<input type="hidden" name="next" value="/account/">' in html
-
-
-def test_profile_skip_link_ignores_a_next_on_another_site(client, user):
-    signed_in(client, user)
-
-    response = client.get(PROFILE_URL, {"next": "https://evil.example/"})
-
-    html = response.content.decode()
-    assert '<a class="button link" href="/">Skip for now</a>' in html
-    assert "evil.example" not in html.split("<main")[1]
+    main = response.content.decode().split("<main")[1]
+    assert f'<a class="button link" href="{kept}">Skip for now</a>' in main
+    assert f'<input type="hidden" name="next" value="{kept}">' in main
+    assert "evil.example" not in main
 
 
 def test_profile_claim_saves_iin_and_normalised_name_and_goes_to_next(client, user):
@@ -325,24 +322,31 @@ def test_profile_race_shows_the_already_linked_message(client, user, holder):
     assert user.iin is None
 
 
-def test_account_page_shows_the_full_iin_to_its_owner(client, holder):
-    signed_in(client, holder)
+@pytest.mark.parametrize(
+    ("who", "shown"),
+    [
+        pytest.param(
+            "holder",
+            ["<dt>IIN</dt><dd>061211600012</dd>", "<dt>Name</dt><dd>Aigerim Nurlanovna</dd>"],
+            id="the full IIN to its owner",
+        ),
+        pytest.param(
+            "user",
+            [
+                "<dt>IIN</dt><dd>—</dd>",
+                '<a class="button secondary" href="/profile/">Add my IIN</a>',
+            ],
+            id="without an IIN, an offer to add it",
+        ),
+    ],
+)
+def test_the_account_page_shows_the_iin_or_offers_to_add_it(client, request, who, shown):
+    signed_in(client, request.getfixturevalue(who))
 
     response = client.get(reverse("account"))
 
     html = response.content.decode()
-    assert "<dt>IIN</dt><dd>061211600012</dd>" in html
-    assert "<dt>Name</dt><dd>Aigerim Nurlanovna</dd>" in html
-
-
-def test_account_page_without_iin_offers_to_add_it(client, user):
-    signed_in(client, user)
-
-    response = client.get(reverse("account"))
-
-    html = response.content.decode()
-    assert "<dt>IIN</dt><dd>—</dd>" in html
-    assert '<a class="button secondary" href="/profile/">Add my IIN</a>' in html
+    assert [fragment for fragment in shown if fragment not in html] == []
 
 
 def test_profile_for_anonymous_redirects_to_sign_in(client):

@@ -275,6 +275,15 @@ def test_send_sms_retries_on_rate_limit(gateway, eager_retries):
     assert len(gateway.requests) == 2
 
 
+def assert_gave_up(caplog, tries: int) -> None:
+    """One error was logged, giving the message up after `tries` tries, and it is not sent."""
+    errors = messages(caplog, logging.ERROR)
+    assert len(errors) == 1
+    assert "giving up" in errors[0]
+    assert f"after {tries} tries" in errors[0]
+    assert not is_sent()
+
+
 def test_send_sms_gives_up_after_max_tries(gateway, settings, caplog, eager_retries):
     settings.SMS_MAX_TRIES = 3
     gateway.statuses = [500]
@@ -285,11 +294,7 @@ def test_send_sms_gives_up_after_max_tries(gateway, settings, caplog, eager_retr
     assert result.successful()
     assert result.result is None
     assert len(gateway.requests) == 3
-    errors = messages(caplog, logging.ERROR)
-    assert len(errors) == 1
-    assert "giving up" in errors[0]
-    assert "after 3 tries" in errors[0]
-    assert not is_sent()
+    assert_gave_up(caplog, tries=3)
 
 
 def test_send_sms_does_not_retry_a_refused_message(gateway, caplog):
@@ -322,11 +327,7 @@ def test_send_sms_gives_up_when_gateway_unreachable(settings, closed_port, caplo
     warnings = messages(caplog, logging.WARNING)
     assert len(warnings) == 2
     assert all("unreachable" in message for message in warnings)
-    errors = messages(caplog, logging.ERROR)
-    assert len(errors) == 1
-    assert "giving up" in errors[0]
-    assert "after 3 tries" in errors[0]
-    assert not is_sent()
+    assert_gave_up(caplog, tries=3)
 
 
 def test_send_sms_redelivered_after_success_sends_once(gateway, caplog):

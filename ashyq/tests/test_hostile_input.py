@@ -1,10 +1,9 @@
 """Inputs that once answered 500 now get a clear, translated answer."""
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
+from accounts.tests.clients import client_for
 from tests.sample import build_sample
 from tests.test_language_forms import venue_data
 
@@ -17,14 +16,6 @@ COORDINATE_ERRORS = [
     "Enter no more than 9 digits.",
 ]
 NOT_A_PLACE = ["Infinity", "-Infinity", "sNaN", "NaN", "1e400", "12345678901234567890123"]
-
-
-def browser(user=None, language: str = "en") -> Client:
-    client = Client()
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -64,7 +55,7 @@ def coordinate_forms(sample) -> list[tuple[object, str, dict]]:
 def test_a_coordinate_that_is_no_number_is_refused_in_every_form(sample, value, field):
     for user, url, data in coordinate_forms(sample):
         name = next(key for key in data if key.endswith(field))
-        response = browser(user).post(url, {**data, name: value})
+        response = client_for(user).post(url, {**data, name: value})
 
         assert response.status_code == 200, url
         html = response.content.decode()
@@ -74,7 +65,7 @@ def test_a_coordinate_that_is_no_number_is_refused_in_every_form(sample, value, 
 
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_a_nul_byte_in_the_venue_code_is_a_bad_request(sample, method):
-    client = browser(sample.citizens["green"])
+    client = client_for(sample.citizens["green"])
 
     response = getattr(client, method)("/v/ab%00cd/")
 
@@ -83,7 +74,7 @@ def test_a_nul_byte_in_the_venue_code_is_a_bad_request(sample, method):
 
 
 def test_a_nul_byte_in_the_check_in_nonce_is_a_bad_request(sample):
-    client = browser(sample.citizens["green"])
+    client = client_for(sample.citizens["green"])
 
     response = client.post(f"/v/{sample.grocery.code}/", {"nonce": "a\x00b"})
 
@@ -91,7 +82,7 @@ def test_a_nul_byte_in_the_check_in_nonce_is_a_bad_request(sample):
 
 
 def test_a_bad_request_answers_in_the_language(sample):
-    response = browser(sample.citizens["green"], "kk").get("/v/ab%00cd/")
+    response = client_for(sample.citizens["green"], "kk").get("/v/ab%00cd/")
 
     assert response.status_code == 400
     assert '<html lang="kk">' in response.content.decode()
@@ -103,7 +94,7 @@ def test_a_bad_request_answers_in_the_language(sample):
 def test_a_day_far_away_on_the_dashboard_is_refused(sample, name, day, field):
     url = reverse(name, args=[sample.grocery.pk])
 
-    response = browser(sample.owner).get(url, {field: day})
+    response = client_for(sample.owner).get(url, {field: day})
 
     assert response.status_code == 200
     if name == "visits:venue_dashboard":
@@ -116,7 +107,7 @@ def test_a_day_far_away_on_the_dashboard_is_refused(sample, name, day, field):
 def test_a_visit_that_is_no_number_on_the_staff_page_is_ignored(sample, visit):
     url = reverse("visits:staff", args=[sample.grocery.pk])
 
-    response = browser(sample.staff).get(url, {"visit": visit})
+    response = client_for(sample.staff).get(url, {"visit": visit})
 
     assert response.status_code == 200
     assert response.context["result"] is None

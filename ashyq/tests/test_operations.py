@@ -162,8 +162,10 @@ def test_every_environment_variable_is_in_the_readme():
     root = Path(settings.BASE_DIR)
     read = re.compile(r"""(?:env_\w+|os\.environ\.get|os\.getenv)\(\s*["']([A-Z][A-Z0-9_]+)["']""")
     names = set()
-    for source in ["ashyq/settings.py", "gunicorn.conf.py"]:
-        names |= set(read.findall((root / source).read_text(encoding="utf-8")))
+    # The settings, the modules they read the environment through, and gunicorn's.
+    sources = [*(root / "ashyq").glob("*.py"), root / "gunicorn.conf.py"]
+    for source in sources:
+        names |= set(read.findall(source.read_text(encoding="utf-8")))
     readme = (root / "README.md").read_text(encoding="utf-8")
 
     assert len(names) > 30

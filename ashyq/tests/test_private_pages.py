@@ -1,21 +1,12 @@
 """Pages with personal data are never kept by a shared cache or a shared phone's browser."""
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
+from accounts.tests.clients import client_for
 from tests.sample import build_sample
 
 pytestmark = pytest.mark.django_db
-
-
-def browser(user=None) -> Client:
-    client = Client()
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def directives(response) -> set[str]:
@@ -44,7 +35,7 @@ def test_a_signed_in_page_is_private_and_not_stored(sample, who, url):
     user = sample.owner if who == "owner" else sample.staff if who == "staff" else None
     user = user or sample.citizens[who]
 
-    response = browser(user).get(url(sample))
+    response = client_for(user).get(url(sample))
 
     assert response.status_code == 200
     assert {"private", "no-store"} <= directives(response)
@@ -52,7 +43,7 @@ def test_a_signed_in_page_is_private_and_not_stored(sample, who, url):
 
 
 def test_the_sign_in_code_page_is_private(sample):
-    client = browser()
+    client = client_for()
 
     response = client.post(reverse("account_request_login_code"), {"phone": "+7 701 123 45 67"})
 
@@ -62,6 +53,6 @@ def test_the_sign_in_code_page_is_private(sample):
 
 @pytest.mark.parametrize("name", ["language", "healthz"])
 def test_public_pages_may_be_cached_even_when_signed_in(sample, name):
-    response = browser(sample.citizens["green"]).get(reverse(name))
+    response = client_for(sample.citizens["green"]).get(reverse(name))
 
     assert "no-store" not in directives(response)

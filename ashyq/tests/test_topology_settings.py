@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from ashyq.settings import redis_sibling_db
+from ashyq.env import redis_sibling_db
 
 TOPOLOGY_VARIABLES = (
     "REDIS_URL",
@@ -50,27 +50,24 @@ def test_one_redis_url_gives_broker_and_cache_different_databases(monkeypatch):
     assert loaded["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
 
 
-def test_each_role_may_have_its_own_server(monkeypatch):
-    loaded = load_settings(
-        monkeypatch,
-        REDIS_URL="redis://127.0.0.1:6379/0",
-        REDIS_BROKER_URL="redis://broker.example:6380/0",
-        REDIS_CACHE_URL="redis://cache.example:6381/0",
-    )
-
-    assert loaded["CELERY_BROKER_URL"] == "redis://broker.example:6380/0"
-    assert loaded["CACHES"]["default"]["LOCATION"] == "redis://cache.example:6381/0"
+BROKER = "redis://broker.example:6380/0"
+CACHE = "redis://cache.example:6381/0"
 
 
-def test_a_role_left_unset_falls_back_to_redis_url(monkeypatch):
-    loaded = load_settings(
-        monkeypatch,
-        REDIS_URL="redis://127.0.0.1:6379/0",
-        REDIS_BROKER_URL="redis://broker.example:6380/0",
-    )
+@pytest.mark.parametrize(
+    ("roles", "cache"),
+    [
+        pytest.param(
+            {"REDIS_BROKER_URL": BROKER, "REDIS_CACHE_URL": CACHE}, CACHE, id="each its own"
+        ),
+        pytest.param({"REDIS_BROKER_URL": BROKER}, "redis://127.0.0.1:6379/0", id="cache unset"),
+    ],
+)
+def test_each_role_may_have_its_own_server_or_fall_back_to_redis_url(monkeypatch, roles, cache):
+    loaded = load_settings(monkeypatch, REDIS_URL="redis://127.0.0.1:6379/0", **roles)
 
-    assert loaded["CELERY_BROKER_URL"] == "redis://broker.example:6380/0"
-    assert loaded["CACHES"]["default"]["LOCATION"] == "redis://127.0.0.1:6379/0"
+    assert loaded["CELERY_BROKER_URL"] == BROKER
+    assert loaded["CACHES"]["default"]["LOCATION"] == cache
 
 
 def test_broker_and_cache_in_one_database_are_refused(monkeypatch):

@@ -4,20 +4,13 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from accounts.tests.clients import client_for
 from statuses.tests.factories import epidemiologist
 from tests.pages import page_problems
-from tests.sample import build_sample
+from tests.sample import build_sample, people_by_role
 from tests.urlwalk import urls
 
 pytestmark = pytest.mark.django_db
-
-
-def browser(user=None) -> Client:
-    client = Client()
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 @pytest.mark.parametrize(
@@ -39,7 +32,7 @@ def browser(user=None) -> Client:
 @pytest.mark.parametrize("signed_in", [False, True])
 @pytest.mark.parametrize("method", ["get", "post"])
 def test_password_email_and_reset_pages_answer_404(path, signed_in, method):
-    client = browser(epidemiologist(full_name="Staff") if signed_in else None)
+    client = client_for(epidemiologist(full_name="Staff") if signed_in else None)
 
     response = getattr(client, method)(path, {"email": "a@example.com"})
 
@@ -47,7 +40,7 @@ def test_password_email_and_reset_pages_answer_404(path, signed_in, method):
 
 
 def test_sign_in_by_code_and_logout_stay_routed():
-    client = browser()
+    client = client_for()
 
     assert client.get("/accounts/login/code/").status_code == 200
     assert client.get("/accounts/login/code/confirm/").status_code == 302
@@ -57,16 +50,9 @@ def test_sign_in_by_code_and_logout_stay_routed():
 
 def test_every_url_answers_without_a_server_error_signed_out_and_in():
     sample = build_sample()
-    roles = {
-        "anonymous": None,
-        "citizen": sample.citizens["green"],
-        "staff": sample.staff,
-        "organisation admin": sample.owner,
-        "epidemiologist": epidemiologist(full_name="Epi"),
-    }
     failures = []
-    for role, user in roles.items():
-        client = browser(user)
+    for role, user in people_by_role(sample, "green").items():
+        client = client_for(user)
         for route, url in urls(sample):
             for method in ("get", "post"):
                 response = getattr(client, method)(url)

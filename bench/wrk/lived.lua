@@ -9,30 +9,15 @@
 -- "BENCH_JSON {...}" with the interactions completed (both answers as
 -- expected) besides wrk's per-request figures.
 
-local threads = {}
-local created = 0
+package.path = (debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "?.lua;" .. package.path
+local common = require("common")
 
-function setup(thread)
-   thread:set("id", created)
-   created = created + 1
-   table.insert(threads, thread)
-end
+setup = common.setup
 
 function init(args)
    local path, nthreads = args[1], tonumber(args[2])
    host, origin, token = args[3], args[4], args[5]
-   people = {}
-   local index = 0
-   for line in io.lines(path) do
-      if index % nthreads == id then
-         local target, body, cookie = line:match("^([^\t]*)\t([^\t]*)\t(.*)$")
-         people[#people + 1] = {target = target, body = body, cookie = cookie}
-      end
-      index = index + 1
-   end
-   if #people == 0 then
-      error("no people for thread " .. id .. " in " .. path)
-   end
+   people = common.lines(path, nthreads, id)
    position, step = 0, 0
    wraps, unexpected, interactions = 0, 0, 0
 end
@@ -83,21 +68,5 @@ function response(status, response_headers, body)
 end
 
 function done(summary, latency, requests)
-   local wrapped, others, completed = 0, 0, 0
-   for _, thread in ipairs(threads) do
-      wrapped = wrapped + (thread:get("wraps") or 0)
-      others = others + (thread:get("unexpected") or 0)
-      completed = completed + (thread:get("interactions") or 0)
-   end
-   local errors = summary.errors
-   io.write(string.format(
-      'BENCH_JSON {"requests": %d, "interactions": %d, "duration_us": %d, "bytes": %d, ' ..
-      '"errors": {"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}, ' ..
-      '"not_302": %d, "wraps": %d, "latency_us": {"mean": %.1f, "stdev": %.1f, "min": %d, ' ..
-      '"p50": %d, "p75": %d, "p90": %d, "p99": %d, "p99_9": %d, "max": %d}}\n',
-      summary.requests, completed, summary.duration, summary.bytes,
-      errors.connect, errors.read, errors.write, errors.status, errors.timeout,
-      others, wrapped, latency.mean, latency.stdev, latency.min,
-      latency:percentile(50), latency:percentile(75), latency:percentile(90),
-      latency:percentile(99), latency:percentile(99.9), latency.max))
+   common.report(summary, latency, string.format('"interactions": %d, ', common.total("interactions")))
 end

@@ -2,11 +2,11 @@ import datetime
 import itertools
 from collections.abc import Iterator
 
-import factory
 from django.contrib.auth.models import Group
 
 from accounts.identifiers import check_digit
 from accounts.models import User
+from accounts.tests.factories import UserFactory
 
 
 def valid_iins(born: datetime.date = datetime.date(1985, 1, 1)) -> Iterator[str]:
@@ -27,20 +27,6 @@ def valid_iins(born: datetime.date = datetime.date(1985, 1, 1)) -> Iterator[str]
 def iin(number: int) -> str:
     """The `number`-th valid IIN: a stable, readable way to name people in tests."""
     return next(itertools.islice(valid_iins(), number, None))
-
-
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = User
-        skip_postgeneration_save = True
-
-    phone = factory.Sequence(lambda n: f"+7701{n:07d}")
-    language = "ru"
-    phone_verified = True
-
-    @classmethod
-    def _create(cls, model_class, *args, **kwargs) -> User:
-        return model_class.objects.create_user(*args, **kwargs)
 
 
 def epidemiologist(**kwargs) -> User:

@@ -1,12 +1,11 @@
 """Everything that shows or changes a person's status leaves an audit entry."""
 
-import datetime
-
 import pytest
 from django.conf import settings
 from django.urls import reverse
 
 from accounts.models import AuditEntry
+from accounts.tests.constants import DAY, NOW
 from statuses.imports import lab_import_commit
 from statuses.models import StatusRecord
 from statuses.services import record_add, record_lift
@@ -14,16 +13,7 @@ from statuses.tests.admin.conftest import add_form
 from statuses.tests.factories import UserFactory, epidemiologist, iin
 from statuses.tests.test_imports import HEADER, checked
 
-pytestmark = pytest.mark.django_db
-
-NOW = datetime.datetime(2021, 9, 20, 12, 0, tzinfo=datetime.UTC)
-DAY = datetime.timedelta(days=1)
-
-
-@pytest.fixture(autouse=True)
-def now(time_machine):
-    time_machine.move_to(NOW, tick=False)
-    return NOW
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("now")]
 
 
 @pytest.fixture

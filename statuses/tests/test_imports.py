@@ -1,11 +1,11 @@
 import datetime
 import time
-import zoneinfo
 
 import pytest
 from django.core.cache import cache
 from django.utils import translation
 
+from accounts.tests.constants import ALMATY, NOW
 from statuses import imports
 from statuses.imports import (
     lab_import_check,
@@ -18,8 +18,6 @@ from statuses.models import LabImport, LabResult, Notification, StatusRecord
 from statuses.rules import Source
 from statuses.tests.factories import UserFactory, iin, valid_iins
 
-ALMATY = zoneinfo.ZoneInfo("Asia/Almaty")
-NOW = datetime.datetime(2021, 9, 20, 12, 0, tzinfo=ALMATY)
 HEADER = "iin,sample_id,taken_at,result,lab\n"
 IIN_A = iin(1)
 IIN_B = iin(2)
@@ -29,17 +27,18 @@ def csv_bytes(*rows: str, header: str = HEADER, encoding: str = "utf-8") -> byte
     return (header + "".join(f"{row}\n" for row in rows)).encode(encoding)
 
 
+# A positive for IIN_A and a negative for IIN_B, a day apart.
+TWO_RESULTS = csv_bytes(
+    f"{IIN_A},S-1,2021-09-14 10:30,positive,KDL",
+    f"{IIN_B},S-2,2021-09-15 09:00,negative,KDL",
+)
+
+
 def parse(*rows: str, **kwargs) -> ParsedFile:
     return parse_lab_csv(csv_bytes(*rows, **kwargs), now=NOW)
 
 
 # --- parsing: no database -------------------------------------------------
-
-
-@pytest.fixture
-def now(time_machine):
-    time_machine.move_to(NOW, tick=False)
-    return NOW
 
 
 @pytest.fixture
@@ -224,14 +223,10 @@ def test_lab_import_commit_creates_results_and_records(now, uploader):
 
 @pytest.mark.django_db
 def test_importing_the_same_file_twice_creates_nothing_the_second_time(now, uploader):
-    data = csv_bytes(
-        f"{IIN_A},S-1,2021-09-14 10:30,positive,KDL",
-        f"{IIN_B},S-2,2021-09-15 09:00,negative,KDL",
-    )
-    first = checked(data, uploader)
+    first = checked(TWO_RESULTS, uploader)
     lab_import_commit(first, by=uploader)
 
-    second = checked(data, uploader)
+    second = checked(TWO_RESULTS, uploader)
     confirmed = lab_import_confirm(second, by=uploader)
     lab_import_commit(second, by=uploader)
 
@@ -244,11 +239,7 @@ def test_importing_the_same_file_twice_creates_nothing_the_second_time(now, uplo
 
 @pytest.mark.django_db
 def test_lab_import_commit_skips_rows_imported_since_the_check(now, uploader):
-    data = csv_bytes(
-        f"{IIN_A},S-1,2021-09-14 10:30,positive,KDL",
-        f"{IIN_B},S-2,2021-09-15 09:00,negative,KDL",
-    )
-    lab_import = checked(data, uploader)
+    lab_import = checked(TWO_RESULTS, uploader)
     LabResult.objects.create(
         lab="KDL", sample_id="S-1", iin=IIN_A, taken_at=NOW, source=Source.PCR_NEGATIVE
     )

@@ -6,10 +6,11 @@ import datetime
 import pytest
 from django.utils import translation
 
+from accounts.tests.constants import ALMATY, NOW
 from statuses import lab_csv
 from statuses.lab_csv import parse_lab_csv
 from statuses.rules import Source
-from statuses.tests.test_imports import ALMATY, HEADER, IIN_A, IIN_B, NOW, parse
+from statuses.tests.test_imports import HEADER, IIN_A, IIN_B, parse
 
 
 @pytest.mark.parametrize(

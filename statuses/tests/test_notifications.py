@@ -5,6 +5,7 @@ import time_machine
 
 from accounts.identifiers import IdentifierError
 from accounts.models import User
+from accounts.tests.constants import DAY, HOUR, IIN, OTHER_IIN
 from statuses.models import LabResult, Notification, StatusRecord
 from statuses.rules import Source, Status
 from statuses.services import (
@@ -18,13 +19,9 @@ from statuses.tasks import warn_expiring_greens
 
 pytestmark = pytest.mark.django_db
 
-IIN = "061211600012"
-OTHER_IIN = "950101300016"
 PHONE = "+77011234567"
 # 12:00 in Almaty (UTC+6 in 2021), so the dates in the SMS are local ones.
 T = datetime.datetime(2021, 9, 10, 6, 0, tzinfo=datetime.UTC)
-HOUR = datetime.timedelta(hours=1)
-DAY = datetime.timedelta(days=1)
 
 
 @pytest.fixture(autouse=True)
@@ -264,8 +261,17 @@ def test_record_lift_of_a_person_without_account_sends_nothing(epidemiologist, a
     assert Notification.objects.count() == 0
 
 
+def ending(hours: int, status: str = "green", source: str = "pcr_negative", days: int = 7) -> tuple:
+    """A record `days` long that ends `hours` after T, as `existing()` takes it."""
+    return (status, source, T + hours * HOUR - days * DAY, T + hours * HOUR)
+
+
+# A green ending within the day at T: inside the default window of a warning.
+LAST_DAY_GREEN = ending(23)
+
+
 def test_warn_expiring_warns_once_about_a_green_ending_within_a_day(person, acting, sms_outbox):
-    record = existing("green", "pcr_negative", T + 23 * HOUR - 7 * DAY, T + 23 * HOUR)
+    record = existing(*LAST_DAY_GREEN)
 
     sent = acting(warn_expiring, now=T)
 
@@ -283,7 +289,7 @@ def test_warn_expiring_warns_once_about_a_green_ending_within_a_day(person, acti
 
 
 def test_warn_expiring_run_again_sends_no_second_sms(person, acting, sms_outbox):
-    existing("green", "pcr_negative", T + 23 * HOUR - 7 * DAY, T + 23 * HOUR)
+    existing(*LAST_DAY_GREEN)
     acting(warn_expiring, now=T)
 
     sent = acting(warn_expiring, now=T + HOUR)
@@ -293,64 +299,56 @@ def test_warn_expiring_run_again_sends_no_second_sms(person, acting, sms_outbox)
     assert Notification.objects.count() == 1
 
 
-def test_warn_expiring_includes_the_edge_of_the_window(person, acting, sms_outbox):
-    existing("green", "pcr_negative", T + 24 * HOUR - 7 * DAY, T + 24 * HOUR)
+# A warning goes to a green that ends within the window (STATUS_EXPIRY_WARNING_HOURS)
+# and is what the person shows until it ends.
+@pytest.mark.parametrize(
+    ("records", "window_hours", "warned"),
+    [
+        pytest.param([ending(24)], 24, 1, id="the edge of the window is in it"),
+        pytest.param([ending(25)], 24, 0, id="a green ending later is left alone"),
+        pytest.param([ending(25)], 48, 1, id="the window follows the setting"),
+        pytest.param([ending(23, "red", "pcr_positive", days=10)], 24, 0, id="red is left alone"),
+        pytest.param(
+            [ending(9 * 24, "red", "pcr_positive", days=10), LAST_DAY_GREEN],
+            24,
+            0,
+            id="a green hidden by red is left alone",
+        ),
+        pytest.param(
+            [ending(300 * 24, "green", "vaccination", days=330), LAST_DAY_GREEN],
+            24,
+            0,
+            id="a green that another green outlasts is left alone",
+        ),
+    ],
+)
+def test_warn_expiring_warns_about_a_green_ending_within_the_window(
+    records, window_hours, warned, person, acting, sms_outbox, settings
+):
+    settings.STATUS_EXPIRY_WARNING_HOURS = window_hours
+    for record in records:
+        existing(*record)
 
-    assert acting(warn_expiring, now=T) == 1
-
-
-def test_warn_expiring_leaves_a_green_ending_later_alone(person, acting, sms_outbox):
-    existing("green", "pcr_negative", T + 25 * HOUR - 7 * DAY, T + 25 * HOUR)
-
-    assert acting(warn_expiring, now=T) == 0
-    assert sms_outbox == []
-
-
-def test_warn_expiring_window_follows_the_setting(person, acting, sms_outbox, settings):
-    settings.STATUS_EXPIRY_WARNING_HOURS = 48
-    existing("green", "pcr_negative", T + 25 * HOUR - 7 * DAY, T + 25 * HOUR)
-
-    assert acting(warn_expiring, now=T) == 1
-
-
-def test_warn_expiring_leaves_red_alone(person, acting, sms_outbox):
-    existing("red", "pcr_positive", T + 23 * HOUR - 10 * DAY, T + 23 * HOUR)
-
-    assert acting(warn_expiring, now=T) == 0
-    assert sms_outbox == []
-
-
-def test_warn_expiring_leaves_a_green_hidden_by_red_alone(person, acting, sms_outbox):
-    existing("red", "pcr_positive", T - DAY, T + 9 * DAY)
-    existing("green", "pcr_negative", T + 23 * HOUR - 7 * DAY, T + 23 * HOUR)
-
-    assert acting(warn_expiring, now=T) == 0
-    assert sms_outbox == []
-
-
-def test_warn_expiring_leaves_a_green_that_another_green_outlasts_alone(person, acting, sms_outbox):
-    existing("green", "vaccination", T - 30 * DAY, T + 300 * DAY)
-    existing("green", "pcr_negative", T + 23 * HOUR - 7 * DAY, T + 23 * HOUR)
-
-    assert acting(warn_expiring, now=T) == 0
+    assert acting(warn_expiring, now=T) == warned
+    assert len(sms_outbox) == warned
 
 
 def test_warn_expiring_leaves_a_lifted_green_alone(person, acting, sms_outbox):
-    green = existing("green", "pcr_negative", T + 23 * HOUR - 7 * DAY, T + 23 * HOUR)
+    green = existing(*LAST_DAY_GREEN)
     StatusRecord.objects.filter(pk=green.pk).update(lifted_at=T - HOUR)
 
     assert acting(warn_expiring, now=T) == 0
 
 
 def test_warn_expiring_skips_people_without_account(person, acting, sms_outbox):
-    existing("green", "pcr_negative", T + 23 * HOUR - 7 * DAY, T + 23 * HOUR, iin=OTHER_IIN)
+    existing(*LAST_DAY_GREEN, iin=OTHER_IIN)
 
     assert acting(warn_expiring, now=T) == 0
     assert Notification.objects.count() == 0
 
 
 def test_warn_expiring_greens_task_returns_the_count(person, acting, sms_outbox):
-    existing("green", "pcr_negative", T + 23 * HOUR - 7 * DAY, T + 23 * HOUR)
+    existing(*LAST_DAY_GREEN)
     other = User.objects.create_user("+77012223344", iin=OTHER_IIN, language="ru")
     existing("green", "pcr_negative", T + 2 * HOUR - 7 * DAY, T + 2 * HOUR, iin=OTHER_IIN)
 

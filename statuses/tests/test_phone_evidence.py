@@ -74,7 +74,9 @@ def test_a_claim_from_another_number_than_the_lab_had_is_refused(settings):
     assert stranger.iin is None
 
 
-def test_the_number_on_a_status_record_may_claim_the_iin():
+@pytest.fixture
+def contact_with_phone() -> None:
+    """A contact's yellow status for iin(1), entered with the number +77017654321."""
     record_add(
         iin=iin(1),
         status="yellow",
@@ -84,6 +86,9 @@ def test_the_number_on_a_status_record_may_claim_the_iin():
         created_by=None,
         phone="+77017654321",
     )
+
+
+def test_the_number_on_a_status_record_may_claim_the_iin(contact_with_phone):
     holder = UserFactory(phone="+77017654321")
     UserFactory(phone="+77010000001")
 
@@ -93,17 +98,7 @@ def test_the_number_on_a_status_record_may_claim_the_iin():
     assert holder.iin == iin(1)
 
 
-def test_a_status_record_phone_refuses_another_number():
-    record_add(
-        iin=iin(1),
-        status="yellow",
-        source="contact",
-        valid_from=timezone.now() - datetime.timedelta(days=1),
-        valid_until=None,
-        created_by=None,
-        phone="+77017654321",
-    )
-
+def test_a_status_record_phone_refuses_another_number(contact_with_phone):
     with pytest.raises(ClaimRefused):
         user_claim_iin(UserFactory(phone="+77010000001"), iin=iin(1), full_name="Someone")
 

@@ -4,17 +4,15 @@ import factory
 import pytest
 import time_machine
 
+from accounts.tests.constants import DAY, IIN, OTHER_IIN
 from statuses.models import StatusRecord
 from statuses.rules import Source, Status
 from statuses.selectors import current_status, history, status_at, statuses_at
 
 pytestmark = pytest.mark.django_db
 
-IIN = "061211600012"
-OTHER_IIN = "950101300016"
 THIRD_IIN = "880315300511"
 T = datetime.datetime(2021, 9, 10, 12, 0, tzinfo=datetime.UTC)
-DAY = datetime.timedelta(days=1)
 TICK = datetime.timedelta(microseconds=1)
 
 

@@ -13,10 +13,13 @@ import pytest
 
 from tests.browser.camera import write_y4m
 from tests.browser.support import screenshot
+from tests.sample import grocery_of, verified_organisation
+from venues.models import Organisation, Venue
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 
 
 def _unavailable(reason: str) -> None:
@@ -82,8 +85,10 @@ def phone_with_camera(playwright, live_server, tmp_path) -> Iterator:
 
 
 @pytest.fixture
-def context(browser, live_server) -> Iterator:
-    context = browser.new_context(base_url=live_server.url, **PHONE)
+def context(request, browser, live_server) -> Iterator:
+    """A phone's browser, or a desktop one for tests marked `desktop`."""
+    screen = DESKTOP if request.node.get_closest_marker("desktop") else PHONE
+    context = browser.new_context(base_url=live_server.url, **screen)
     context.set_default_timeout(10_000)
     yield context
     context.close()
@@ -92,6 +97,16 @@ def context(browser, live_server) -> Iterator:
 @pytest.fixture
 def page(context) -> Iterator:
     yield context.new_page()
+
+
+@pytest.fixture
+def organisation() -> Organisation:
+    return verified_organisation()
+
+
+@pytest.fixture
+def grocery(organisation) -> Venue:
+    return grocery_of(organisation)
 
 
 @pytest.fixture(autouse=True)

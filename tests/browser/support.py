@@ -84,6 +84,12 @@ def check_axe(page) -> None:
     assert violations == [], f"{page.url}: {violations}"
 
 
+def check_page(page, language: str) -> None:
+    """The page shown speaks `language`, with no English left, and passes axe-core."""
+    assert_speaks(page, language)
+    check_axe(page)
+
+
 def sideways_overflow(page) -> list[str]:
     """What sticks out sideways: out of the page, making a person scroll left and
     right, or out of a coloured box (white words on white); empty if nothing.

@@ -15,8 +15,8 @@ from playwright.sync_api import expect
 from accounts import sms
 from tests.browser.conftest import PHONE
 from tests.browser.support import check_axe, screenshot, sideways_overflow, sign_in, t
-from tests.sample import give_status, new_iin, person, venue
-from venues.models import Organisation, Venue
+from tests.sample import give_status, new_iin, person
+from venues.models import Venue
 from visits.models import IsolationPoint, StatusLookup
 
 pytestmark = pytest.mark.browser
@@ -33,17 +33,6 @@ FOCUSED = """() => {
     return [element.tagName.toLowerCase(), element.textContent.trim(), element.id,
             element.closest("form.lang-switch") !== null];
 }"""
-
-
-@pytest.fixture
-def grocery() -> Venue:
-    organisation = Organisation.objects.create(
-        bin="050140001238",
-        legal_name="ТОО «Жарық»",
-        admin=person("Асхат Иманов"),
-        verified_at=timezone.now(),
-    )
-    return venue(organisation, "Жарық дүкені", "Магазин «Жарык»", "Zharyq Store", "grocery")
 
 
 def citizen_pages(page, grocery: Venue, language: str) -> Iterator[str]:

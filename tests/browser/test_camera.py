@@ -10,31 +10,19 @@ import re
 
 import pytest
 import zxingcpp
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.personal_qr import personal_qr_token
 from tests.browser.camera import barcode_image
 from tests.browser.support import assert_speaks, screenshot, sign_in, t
-from tests.sample import give_status, person, venue
-from venues.models import Organisation, StaffMembership, Venue
+from tests.sample import give_status, person
+from venues.models import StaffMembership, Venue
 from venues.qr import kiosk_url
 from visits.models import Visit
 
 pytestmark = pytest.mark.browser
 
 WASM = re.compile(r"/static/vendor/barcode-detector/[^/]+/zxing_reader\.wasm$")
-
-
-@pytest.fixture
-def grocery() -> Venue:
-    organisation = Organisation.objects.create(
-        bin="050140001238",
-        legal_name="ТОО «Жарық»",
-        admin=person("Асхат Иманов"),
-        verified_at=timezone.now(),
-    )
-    return venue(organisation, "Жарық дүкені", "Магазин «Жарык»", "Zharyq Store", "grocery")
 
 
 def watch_requests(context, live_server) -> dict[str, list[str]]:

@@ -11,21 +11,10 @@ from statuses.selectors import status_info
 from tests.browser.support import assert_speaks, check_axe, screenshot, sign_in, t
 from tests.pages import english_in_text
 from tests.sample import give_status, new_iin, person, venue
-from venues.models import Organisation
 from visits.models import Visit
 from visits.rules import DENIALS
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def organisation() -> Organisation:
-    return Organisation.objects.create(
-        bin="050140001238",
-        legal_name="ТОО «Жарық»",
-        admin=person("Асхат Иманов"),
-        verified_at=timezone.now(),
-    )
 
 
 def test_a_citizen_signs_in_checks_in_and_leaves(page, live_server, organisation):

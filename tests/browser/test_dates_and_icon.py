@@ -2,7 +2,6 @@
 
 import datetime
 import re
-from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import Group
@@ -15,20 +14,12 @@ from tests.sample import give_status, new_iin, person, venue
 from venues.models import Organisation
 from visits.models import Visit
 
-pytestmark = pytest.mark.browser
+# A desktop screen: the admin and the organisation dashboard are used on one.
+pytestmark = [pytest.mark.browser, pytest.mark.desktop]
 
 KAZAKH_MONTHS = "қаңтар|ақпан|наурыз|сәуір|мамыр|маусым|шілде|тамыз|қыркүйек|қазан|қараша|желтоқсан"
 # "30 қараша 2026 ж., 06:38": day, month in lower case, year, a 24-hour clock.
 KAZAKH_DATETIME = re.compile(rf"\b\d{{1,2}} ({KAZAKH_MONTHS}) \d{{4}} ж\., \d{{2}}:\d{{2}}\b")
-
-
-@pytest.fixture
-def context(browser, live_server) -> Iterator:
-    """A desktop screen: the admin and the organisation dashboard are used on one."""
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    yield context
-    context.close()
 
 
 def test_an_admin_page_writes_dates_the_kazakh_way(page, context, live_server):

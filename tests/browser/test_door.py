@@ -11,8 +11,8 @@ from accounts.identifiers import person_at_door
 from statuses.imports import lab_import_check, lab_import_commit
 from statuses.models import LabImport
 from tests.browser.support import assert_speaks, check_axe, screenshot, sign_in, t
-from tests.sample import person, venue
-from venues.models import Organisation, StaffMembership
+from tests.sample import person, venue, verified_organisation
+from venues.models import StaffMembership
 from visits.models import Visit
 from visits.rules import DENIALS
 
@@ -40,12 +40,7 @@ def import_positive_pcr(iin: str, by) -> None:
 
 
 def test_a_person_inside_who_turned_red_is_refused_on_the_next_scan(page, context, live_server):
-    organisation = Organisation.objects.create(
-        bin="050140001238",
-        legal_name="ТОО «Дәрі»",
-        admin=person("Асхат Иманов"),
-        verified_at=timezone.now(),
-    )
+    organisation = verified_organisation("ТОО «Дәрі»")
     pharmacy = venue(organisation, "Дәріхана", "Аптека", "Pharmacy", "pharmacy")
     staff = person("Дана Қасымова")
     StaffMembership.objects.create(venue=pharmacy, user=staff, added_by=organisation.admin)

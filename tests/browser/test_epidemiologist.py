@@ -3,7 +3,6 @@ mark the contacts yellow (docs/rules.md §5)."""
 
 import datetime
 import re
-from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.models import Group
@@ -13,20 +12,11 @@ from playwright.sync_api import expect
 from accounts import sms
 from statuses.selectors import current_status
 from tests.browser.support import screenshot, sign_in, t
-from tests.sample import new_iin, person, venue
-from venues.models import Organisation
+from tests.sample import new_iin, person, venue, verified_organisation
 from visits.models import Visit
 
-pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def context(browser, live_server) -> Iterator:
-    """Epidemiologists work in the admin on a desktop screen, not on a phone."""
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(10_000)
-    yield context
-    context.close()
+# Epidemiologists work in the admin on a desktop screen, not on a phone.
+pytestmark = [pytest.mark.browser, pytest.mark.desktop]
 
 
 def visit(where, iin: str, user, start: datetime.datetime, minutes: int) -> Visit:
@@ -48,12 +38,7 @@ def test_an_epidemiologist_imports_a_positive_result_and_marks_the_contacts(
 ):
     epidemiologist = person("Гүлнар Сейітова", language="ru", is_staff=True)
     epidemiologist.groups.add(Group.objects.get(name="epidemiologist"))
-    organisation = Organisation.objects.create(
-        bin="050140001238",
-        legal_name="ТОО «Жарық»",
-        admin=person("Асхат Иманов"),
-        verified_at=timezone.now(),
-    )
+    organisation = verified_organisation()
     cafe = venue(organisation, "Дос кофеханасы", "Кофейня «Дос»", "Dos Coffee", "cafe")
     case = person("Ерлан Жұмабаев", language="ru")
     neighbour = person("Айгерім Сәрсенова", language="kk")

@@ -5,15 +5,14 @@ import re
 
 import pytest
 import zxingcpp
-from django.utils import timezone
 from django.utils.text import capfirst
 from PIL import Image
 from playwright.sync_api import expect
 
 from accounts import sms
 from accounts.identifiers import mask_iin
-from tests.browser.support import assert_speaks, check_axe, screenshot, sign_in, t
-from tests.sample import give_status, person, venue
+from tests.browser.support import assert_speaks, check_page, screenshot, sign_in, t
+from tests.sample import give_status, person
 from venues.models import Invitation, Organisation, StaffMembership, Venue
 from venues.verification import organisation_verify
 from visits.models import Visit
@@ -43,13 +42,11 @@ def test_a_responsible_person_registers_a_venue_prints_its_qr_and_invites_staff(
     page.goto("/account/")
     page.get_by_role("link", name=t("ru", "My venues")).tap()
     expect(page).to_have_url(re.compile(r"/venues/$"))
-    assert_speaks(page, "ru")
-    check_axe(page)
+    check_page(page, "ru")
     page.get_by_role("link", name=t("ru", "Register an organisation")).tap()
 
     expect(page).to_have_url(re.compile(r"/venues/register/$"))
-    assert_speaks(page, "ru")
-    check_axe(page)
+    check_page(page, "ru")
     page.get_by_label(t("ru", "BIN of the organisation")).fill("050140001238")
     page.get_by_label(t("ru", "Legal name")).fill("ТОО «Жарық»")
     page.get_by_label(t("ru", "Name in Kazakh")).fill("Жарық дүкені")
@@ -67,8 +64,7 @@ def test_a_responsible_person_registers_a_venue_prints_its_qr_and_invites_staff(
     expect(page.locator(".messages")).to_contain_text(
         t("ru", "Your organisation and venue are registered.")
     )
-    assert_speaks(page, "ru")
-    check_axe(page)
+    check_page(page, "ru")
     # A new organisation waits for an operator before its staff may look anyone up.
     expect(page.locator("main")).to_contain_text(WAITING_RU)
     venue = Venue.objects.get(organisation__bin="050140001238")
@@ -97,8 +93,7 @@ def test_a_responsible_person_registers_a_venue_prints_its_qr_and_invites_staff(
     page.get_by_role("link", name=t("ru", "Staff"), exact=True).tap()
 
     expect(page).to_have_url(re.compile(rf"/venues/{venue.pk}/staff/$"))
-    assert_speaks(page, "ru")
-    check_axe(page)
+    check_page(page, "ru")
     page.get_by_label(t("ru", "Mobile number of your colleague")).fill("8 701 555 66 77")
     page.get_by_role("button", name=t("ru", "Send the invitation")).tap()
 
@@ -118,17 +113,6 @@ def test_a_responsible_person_registers_a_venue_prints_its_qr_and_invites_staff(
     assert live_server.url in invitation.text
 
 
-@pytest.fixture
-def grocery() -> Venue:
-    organisation = Organisation.objects.create(
-        bin="050140001238",
-        legal_name="ТОО «Жарық»",
-        admin=person("Асхат Иманов"),
-        verified_at=timezone.now(),
-    )
-    return venue(organisation, "Жарық дүкені", "Магазин «Жарык»", "Zharyq Store", "grocery")
-
-
 def test_staff_check_a_person_in_by_iin_and_record_the_exit(page, context, live_server, grocery):
     staff = person("Дана Қасымова")
     StaffMembership.objects.create(venue=grocery, user=staff, added_by=grocery.organisation.admin)
@@ -139,8 +123,7 @@ def test_staff_check_a_person_in_by_iin_and_record_the_exit(page, context, live_
     page.goto(f"/staff/{grocery.pk}/")
     field = page.get_by_label(t("kk", "IIN or personal code"))
     expect(field).to_be_focused()
-    assert_speaks(page, "kk")
-    check_axe(page)
+    check_page(page, "kk")
     # Typed by hand, a key at a time: the page tells that from a scanner.
     page.keyboard.type(visitor.iin, delay=40)
     page.keyboard.press("Enter")
@@ -153,8 +136,7 @@ def test_staff_check_a_person_in_by_iin_and_record_the_exit(page, context, live_
     expect(answer).not_to_contain_text(mask_iin(visitor.iin))
     expect(answer.locator(".status-line")).to_have_text(t("kk", "Green"))
     expect(page.get_by_label(t("kk", "IIN or personal code"))).to_be_focused()
-    assert_speaks(page, "kk")
-    check_axe(page)
+    check_page(page, "kk")
     screenshot(page, "staff-check-in-answer-kk")
     visit = Visit.objects.get(iin=visitor.iin)
     assert (visit.admitted, visit.method, visit.recorded_by) == (

@@ -1,8 +1,8 @@
 import pytest
-from django.conf import settings
 from django.test import Client
 
 from accounts.models import User
+from accounts.tests.clients import client_for
 from venues.models import Category, Region, Venue
 from venues.tests.factories import UserFactory, VenueFactory
 
@@ -12,15 +12,6 @@ SITE_URL = "https://ashyq.example"
 @pytest.fixture(autouse=True)
 def _site_url(settings) -> None:
     settings.SITE_URL = SITE_URL
-
-
-def client_for(user: User | None = None, language: str = "en") -> Client:
-    """A browser that has chosen its language (else the middleware asks first)."""
-    client = Client()
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 @pytest.fixture

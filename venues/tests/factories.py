@@ -7,7 +7,7 @@ import factory
 from django.utils import timezone
 
 from accounts.identifiers import check_digit
-from accounts.models import User
+from accounts.tests import factories as accounts_factories
 from venues.models import Category, Organisation, Region, Venue
 
 
@@ -23,19 +23,12 @@ def valid_bins() -> Iterator[str]:
 _bins = valid_bins()
 
 
-class UserFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = User
-        skip_postgeneration_save = True
+class UserFactory(accounts_factories.UserFactory):
+    """A named person reading English; phones of their own, apart from the other apps' tests."""
 
     phone = factory.Sequence(lambda n: f"+7702{n:07d}")
     full_name = factory.Sequence(lambda n: f"Person {n}")
     language = "en"
-    phone_verified = True
-
-    @classmethod
-    def _create(cls, model_class, *args, **kwargs) -> User:
-        return model_class.objects.create_user(*args, **kwargs)
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):

@@ -7,8 +7,8 @@ import time_machine
 from django.urls import reverse
 
 from accounts.models import AuditEntry, User
+from accounts.tests.clients import client_for
 from venues.models import Category, Region, StaffMembership, Venue
-from venues.tests.conftest import client_for
 from venues.tests.factories import UserFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db
@@ -242,20 +242,25 @@ def test_saving_a_region_without_changing_its_zone_keeps_the_date(admin_client):
     assert (region.name_en, region.zone, region.zone_changed_at) == ("Almaty City", "green", None)
 
 
+def list_edit(*rows: dict[str, object]) -> dict[str, object]:
+    """What a changelist's editable list posts on Save: the management form, then each
+    row's fields, numbered as the formset numbers them."""
+    data: dict[str, object] = {
+        "form-TOTAL_FORMS": str(len(rows)),
+        "form-INITIAL_FORMS": str(len(rows)),
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+        "_save": "Save",
+    }
+    for number, row in enumerate(rows):
+        data.update({f"form-{number}-{name}": value for name, value in row.items()})
+    return data
+
+
 def test_changing_a_zone_in_the_list_records_when(admin_client):
     almaty = Region.objects.get(code="almaty")
     astana = Region.objects.get(code="astana")
-    data = {
-        "form-TOTAL_FORMS": "2",
-        "form-INITIAL_FORMS": "2",
-        "form-MIN_NUM_FORMS": "0",
-        "form-MAX_NUM_FORMS": "1000",
-        "form-0-id": almaty.pk,
-        "form-0-zone": "yellow",
-        "form-1-id": astana.pk,
-        "form-1-zone": "green",
-        "_save": "Save",
-    }
+    data = list_edit({"id": almaty.pk, "zone": "yellow"}, {"id": astana.pk, "zone": "green"})
 
     with time_machine.travel(T, tick=False):
         response = admin_client.post(reverse("admin:venues_region_changelist"), data)
@@ -269,16 +274,7 @@ def test_changing_a_zone_in_the_list_records_when(admin_client):
 
 def test_a_category_can_be_marked_essential_in_the_list(admin_client):
     gym = Category.objects.get(code="gym")
-    data = {
-        "form-TOTAL_FORMS": "1",
-        "form-INITIAL_FORMS": "1",
-        "form-MIN_NUM_FORMS": "0",
-        "form-MAX_NUM_FORMS": "1000",
-        "form-0-id": gym.pk,
-        "form-0-essential": "on",
-        "form-0-ordering": "5",
-        "_save": "Save",
-    }
+    data = list_edit({"id": gym.pk, "essential": "on", "ordering": "5"})
 
     response = admin_client.post(reverse("admin:venues_category_changelist"), data)
 

@@ -8,8 +8,8 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.tests.clients import client_for, text_of
 from venues.models import Invitation, StaffMembership
-from venues.tests.conftest import client_for
 from venues.tests.factories import VenueFactory
 
 pytestmark = pytest.mark.django_db
@@ -27,10 +27,6 @@ def invite(django_capture_on_commit_callbacks):
             )
 
     return invite
-
-
-def text_of(response) -> str:
-    return " ".join(response.content.decode().split())
 
 
 def test_eight_invitations_of_one_number_send_one_sms(owner, venue, invite, sms_outbox):

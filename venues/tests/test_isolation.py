@@ -7,9 +7,10 @@ import pytest
 from django.urls import URLPattern, reverse
 from django.utils import translation
 
+from accounts.tests.clients import client_for
 from venues import urls as venue_urls
 from venues.models import Invitation, StaffMembership, Venue
-from venues.tests.conftest import client_for, venue_data
+from venues.tests.conftest import venue_data
 from venues.tests.factories import UserFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db

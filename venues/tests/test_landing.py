@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.tests.clients import client_for
 from venues.models import StaffMembership
-from venues.tests.conftest import client_for
 from venues.tests.factories import UserFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,11 +8,12 @@ import time_machine
 import zxingcpp
 from django.urls import reverse
 
+from accounts.tests.clients import client_for
 from venues.models import StaffMembership
 from venues.qr import kiosk_url, qr_file, qr_svg_inline
 from venues.rules import kiosk_step, kiosk_token, kiosk_token_valid
 from venues.services import venue_update
-from venues.tests.conftest import SITE_URL, client_for, venue_data
+from venues.tests.conftest import SITE_URL, venue_data
 from venues.tests.factories import UserFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,9 @@ import time_machine
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.tests.clients import client_for
 from venues.models import CODE_ALPHABET, Category, Organisation, StaffMembership, Venue
-from venues.tests.conftest import client_for, venue_data
+from venues.tests.conftest import venue_data
 from venues.tests.factories import UserFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db

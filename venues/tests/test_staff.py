@@ -8,8 +8,9 @@ from django.utils import translation
 
 from accounts.models import User
 from accounts.sms_text import sms_render
+from accounts.tests.clients import client_for
 from venues.models import Invitation, StaffMembership
-from venues.tests.conftest import SITE_URL, client_for
+from venues.tests.conftest import SITE_URL
 from venues.tests.factories import UserFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import AuditEntry, User
+from accounts.tests.clients import client_for, text_of
 from venues.models import Organisation, Venue
-from venues.tests.conftest import client_for, venue_data
+from venues.tests.conftest import venue_data
 from venues.tests.factories import UserFactory, VenueFactory
 from visits.models import Visit
 from visits.tests.conftest import citizen, give_status, new_iin, staff_member
@@ -38,10 +39,6 @@ def register(user: User, bin: str = BIN) -> Venue:
     response = client_for(user).post(reverse("venues:register"), registration(bin))
     assert response.status_code == 302, response.content.decode()
     return Venue.objects.get(organisation__bin=bin)
-
-
-def text_of(response) -> str:
-    return " ".join(response.content.decode().split())
 
 
 def staff_scan(client, venue: Venue, q: str, mode: str = "entry"):

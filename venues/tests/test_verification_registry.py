@@ -7,11 +7,11 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEntry
-from accounts.tests.registry_stub import Registry, closed_port_url, serve_registry
+from accounts.tests.clients import client_for, text_of
+from accounts.tests.registry_stub import Registry, closed_port_url, registry_backend
 from venues.models import Organisation, OrganisationDispute
-from venues.tests.conftest import client_for
 from venues.tests.factories import OrganisationFactory, UserFactory
-from venues.tests.test_verification import BIN, IIN, register, registration, text_of
+from venues.tests.test_verification import BIN, IIN, register, registration
 
 pytestmark = pytest.mark.django_db
 
@@ -21,10 +21,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def registry(settings) -> Iterator[Registry]:
-    with serve_registry("/v1/head") as stub:
-        settings.ORGANISATION_VERIFICATION_BACKEND = "venues.verification.StateRegistry"
-        settings.ORGANISATION_REGISTRY_URL = stub.url
-        settings.ORGANISATION_REGISTRY_TOKEN = "org-secret"
+    with registry_backend(settings, "ORGANISATION", token="org-secret") as stub:
         yield stub
 
 

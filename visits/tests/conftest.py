@@ -6,12 +6,13 @@ import random
 import pytest
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.identifiers import check_digit
 from accounts.models import User
 from statuses.services import record_add
 from venues.models import Category, Organisation, Region, Venue
+from visits.models import Visit
 
 _serials = itertools.count(1)
 
@@ -89,8 +90,6 @@ def staff_member(venue: Venue, **fields) -> User:
 
 def make_visit(venue: Venue, *, iin: str | None = None, **fields):
     """A visit row written directly, for tests that need history rather than a check-in."""
-    from visits.models import Visit
-
     values = {
         "iin": iin or new_iin(),
         "method": Visit.Method.SELF_SCAN,
@@ -100,6 +99,16 @@ def make_visit(venue: Venue, *, iin: str | None = None, **fields):
     }
     values.update(fields)
     return Visit.objects.create(venue=venue, **values)
+
+
+def inside_at_a_staffed_door(client, status: str) -> tuple[Venue, User, Visit]:
+    """A person of `status` inside a new venue by their own scan, and a staff member of
+    the venue signed in on `client`."""
+    venue = make_venue()
+    person = citizen(status)
+    visit = make_visit(venue, iin=person.iin, user=person)
+    client.force_login(staff_member(venue))
+    return venue, person, visit
 
 
 @pytest.fixture
@@ -188,3 +197,11 @@ def busy_table_case(now: datetime.datetime) -> str:
         # Statistics as autovacuum would gather them on a live table.
         cursor.execute("ANALYZE visits_visit")
     return case
+
+
+def translated(message: str, language: str) -> str:
+    """The catalog's translation, which must exist: English left on the page is a bug."""
+    with translation.override(language):
+        text = translation.gettext(message)
+    assert text != message, f"no {language} translation for {message!r}"
+    return text

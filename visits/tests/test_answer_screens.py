@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.tests.clients import text_of
 from visits.models import IsolationPoint, Visit
 from visits.rules import DENIALS
 from visits.tests.conftest import citizen, give_status, make_venue, make_visit, staff_member
@@ -21,10 +22,6 @@ from visits.tests.conftest import citizen, give_status, make_venue, make_visit, 
 pytestmark = pytest.mark.django_db
 
 ENTER = '<button type="submit" class="button huge">Enter</button>'
-
-
-def text_of(response) -> str:
-    return " ".join(response.content.decode().split())
 
 
 def venue_page(client, venue):

@@ -5,12 +5,11 @@ import pytest
 from django.utils import translation
 
 from accounts.models import AuditEntry, User
+from accounts.tests.constants import DAY, NOW
 from statuses.models import StatusRecord
 from visits.contacts import ContactToMark, contacts_mark
 from visits.tests.conftest import new_iin
 from visits.tests.test_tracing import (
-    DAY,
-    NOW,
     _frozen,  # noqa: F401 - the clock at noon in Almaty and English, as for tracing
     at,
 )

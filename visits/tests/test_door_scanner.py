@@ -3,6 +3,7 @@
 import pytest
 from django.utils import translation
 
+from accounts.tests.clients import text_of
 from visits.templatetags.scanning import site_origin
 from visits.tests.conftest import citizen
 
@@ -24,10 +25,6 @@ NO_CAMERA = "Open your phone's camera app and point it at the QR code at the doo
 )
 def test_site_origin(site_url: str, origin: str) -> None:
     assert site_origin(site_url) == origin
-
-
-def text_of(response) -> str:
-    return " ".join(response.content.decode().split())
 
 
 @pytest.mark.django_db

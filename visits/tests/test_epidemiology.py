@@ -1,22 +1,17 @@
 """Reports for epidemiologists (docs/rules.md §3, §5): hot spots, denied attempts, idle venues."""
 
 import datetime
-import zoneinfo
 
 import pytest
 
 from accounts.models import User
+from accounts.tests.constants import ALMATY, DAY, HOUR, NOW
 from statuses.models import StatusRecord
 from visits.epidemiology import denied_attempts, hot_spots, idle_venues, person_overview
 from visits.models import IsolationPoint
 from visits.tests.conftest import make_venue, make_visit, new_iin
 
 pytestmark = pytest.mark.django_db
-
-ALMATY = zoneinfo.ZoneInfo("Asia/Almaty")
-NOW = datetime.datetime(2021, 9, 20, 12, 0, tzinfo=ALMATY)
-HOUR = datetime.timedelta(hours=1)
-DAY = datetime.timedelta(days=1)
 
 
 @pytest.fixture(autouse=True)

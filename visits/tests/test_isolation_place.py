@@ -6,6 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.models import User
+from accounts.tests.clients import text_of
 from visits.models import IsolationPoint
 from visits.services import IsolationPointLocked, isolation_point_set
 from visits.tests.conftest import citizen
@@ -16,10 +18,6 @@ pytestmark = pytest.mark.django_db
 URL = "/profile/isolation/"
 PLACE = {"address": "Abai 10, flat 5", "latitude": "43.242546", "longitude": "76.889709"}
 ELSEWHERE = {"address": "Dostyk 5", "latitude": "43.2", "longitude": "76.95"}
-
-
-def text_of(response) -> str:
-    return " ".join(response.content.decode().split())
 
 
 def set_in_the_admin(client, iin: str) -> IsolationPoint:
@@ -87,10 +85,16 @@ def test_the_refusal_reads_in_the_citizens_language(client):
     assert expected in html
 
 
-def test_the_citizen_may_still_move_a_place_they_set_themselves(client):
+def placed_by_the_citizen(client) -> User:
+    """A yellow citizen, signed in on `client`, who has set their place on the page."""
     person = citizen("yellow")
     client.force_login(person)
     client.post(URL, PLACE)
+    return person
+
+
+def test_the_citizen_may_still_move_a_place_they_set_themselves(client):
+    person = placed_by_the_citizen(client)
 
     response = client.post(URL, ELSEWHERE)
 
@@ -104,20 +108,14 @@ def test_the_citizen_may_still_move_a_place_they_set_themselves(client):
 
 
 def test_an_epidemiologist_may_move_a_place_the_citizen_set(client):
-    person = citizen("yellow")
-    client.force_login(person)
-    client.post(URL, PLACE)
+    person = placed_by_the_citizen(client)
     epi = epidemiologist()
 
     point = isolation_point_set(
         iin=person.iin, by=epi, by_epidemiologist=True, **{**ELSEWHERE, "latitude": 43.2}
     )
 
-    assert (point.address, point.updated_by, point.set_by_epidemiologist) == (
-        "Dostyk 5",
-        epi,
-        True,
-    )
+    assert (point.address, point.updated_by, point.set_by_epidemiologist) == ("Dostyk 5", epi, True)
 
 
 def test_the_service_refuses_the_citizen_even_without_the_page(client):

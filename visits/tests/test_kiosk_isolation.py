@@ -6,13 +6,20 @@ from decimal import Decimal
 
 import pytest
 import time_machine
-from django.utils import translation
 
 from accounts.models import User
+from accounts.tests.clients import text_of
 from venues.rules import kiosk_step, kiosk_token
 from visits.models import IsolationPoint, Visit
 from visits.rules import DENIALS, Point, distance_metres
-from visits.tests.conftest import citizen, give_status, make_venue, new_iin, staff_member
+from visits.tests.conftest import (
+    citizen,
+    give_status,
+    make_venue,
+    new_iin,
+    staff_member,
+    translated,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -22,17 +29,6 @@ KIOSK_REQUIRED = (
 )
 VENUE = Point(43.238949, 76.889709)  # make_venue's default map point
 DEGREE_OF_LATITUDE_METRES = 111_194.93
-
-
-def text_of(response) -> str:
-    return " ".join(response.content.decode().split())
-
-
-def translated(message: str, language: str) -> str:
-    with translation.override(language):
-        text = translation.gettext(message)
-    assert text != message, f"no {language} translation for {message!r}"
-    return text
 
 
 def five_seconds_into_a_step() -> datetime.datetime:

@@ -5,6 +5,7 @@ import re
 
 import pytest
 import time_machine
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -30,6 +31,19 @@ def scan(client, venue, iin: str, mode: str = "entry", nonce: str = ""):
     )
 
 
+def staff_of(venue) -> Client:
+    """A browser of its own, signed in as a staff member of `venue`."""
+    staff = Client()
+    staff.force_login(staff_member(venue))
+    return staff
+
+
+def self_check_in(client, venue, person) -> None:
+    """`person`, signed in on `client`, checks in at `venue` by scanning its poster."""
+    client.force_login(person)
+    client.post(reverse("visits:venue_entry", args=[venue.code]), {"nonce": "self"})
+
+
 def listed(client) -> list[str]:
     """The list as the person reads it: one line per look-up."""
     html = client.get(LOOKUPS_URL).content.decode()
@@ -40,8 +54,7 @@ def listed(client) -> list[str]:
 def test_a_staff_check_in_is_listed_with_venue_organisation_and_time(client):
     venue = make_venue(name="Magnum", name_en="Magnum Dostyk")
     person = citizen("green")
-    staff = client.__class__()
-    staff.force_login(staff_member(venue))
+    staff = staff_of(venue)
 
     with time_machine.travel(T, tick=False):
         scan(staff, venue, person.iin)
@@ -55,8 +68,7 @@ def test_a_staff_check_in_is_listed_with_venue_organisation_and_time(client):
 def test_denied_lookups_are_listed_too(client):
     venue = make_venue(category="cafe", pcr_required=True)  # blue is denied
     person = citizen()
-    staff = client.__class__()
-    staff.force_login(staff_member(venue))
+    staff = staff_of(venue)
 
     scan(staff, venue, person.iin)
     client.force_login(person)
@@ -68,9 +80,7 @@ def test_denied_lookups_are_listed_too(client):
 def test_a_self_check_in_is_not_a_lookup(client):
     venue = make_venue()
     person = citizen("green")
-    client.force_login(person)
-
-    client.post(reverse("visits:venue_entry", args=[venue.code]), {"nonce": "self"})
+    self_check_in(client, venue, person)
 
     assert Visit.objects.count() == 1
     assert listed(client) == []
@@ -80,8 +90,7 @@ def test_a_self_check_in_is_not_a_lookup(client):
 def test_a_rescan_of_someone_inside_is_listed_again(client):
     venue = make_venue()
     person = citizen("green")
-    staff = client.__class__()
-    staff.force_login(staff_member(venue))
+    staff = staff_of(venue)
 
     with time_machine.travel(T, tick=False):
         scan(staff, venue, person.iin, nonce="first")
@@ -98,8 +107,7 @@ def test_a_rescan_of_someone_inside_is_listed_again(client):
 def test_a_retried_request_is_not_a_second_lookup(client):
     venue = make_venue()
     person = citizen("green")
-    staff = client.__class__()
-    staff.force_login(staff_member(venue))
+    staff = staff_of(venue)
 
     scan(staff, venue, person.iin, nonce="same")
     scan(staff, venue, person.iin, nonce="same")
@@ -112,10 +120,8 @@ def test_a_retried_request_is_not_a_second_lookup(client):
 def test_a_staff_exit_is_listed(client):
     venue = make_venue()
     person = citizen("green")
-    client.force_login(person)
-    client.post(reverse("visits:venue_entry", args=[venue.code]), {"nonce": "self"})
-    staff = client.__class__()
-    staff.force_login(staff_member(venue))
+    self_check_in(client, venue, person)
+    staff = staff_of(venue)
 
     response = scan(staff, venue, person.iin, mode="exit")
 
@@ -126,8 +132,7 @@ def test_a_staff_exit_is_listed(client):
 def test_another_persons_lookups_never_show(client):
     venue, other_venue = make_venue(name_en="Ours"), make_venue(name_en="Theirs")
     person, stranger = citizen("green"), citizen("green")
-    staff = client.__class__()
-    staff.force_login(staff_member(other_venue))
+    staff = staff_of(other_venue)
     scan(staff, other_venue, stranger.iin)
     scan(staff, other_venue, stranger.iin, nonce="again")
     staff.force_login(staff_member(venue))
@@ -183,8 +188,7 @@ def test_the_retention_job_deletes_old_lookups():
 def test_the_page_reads_in_kazakh(client):
     venue = make_venue(name_kk="Жарық дүкені", name_en="Zharyq Store")
     person = citizen("green")
-    staff = client.__class__()
-    staff.force_login(staff_member(venue))
+    staff = staff_of(venue)
     scan(staff, venue, person.iin)
     client.force_login(person)
     client.cookies["django_language"] = "kk"

@@ -13,6 +13,7 @@ from visits.services import CheckInError, visit_check_in
 from visits.tests.conftest import (
     citizen,
     give_status,
+    inside_at_a_staffed_door,
     make_venue,
     make_visit,
     new_iin,
@@ -273,10 +274,7 @@ def test_one_nonce_posted_for_two_people_at_once_gives_each_their_own_decision(a
 def test_a_rescan_that_admits_again_costs_an_entry_plus_the_lookup_record(
     client, assert_num_queries
 ):
-    venue = make_venue()
-    person = citizen("green")
-    inside = make_visit(venue, iin=person.iin, user=person)
-    client.force_login(staff_member(venue))
+    venue, person, inside = inside_at_a_staffed_door(client, "green")
 
     # The account, the venue lock, the reads after it, the open visit, COMMIT,
     # and the look-up shown to the person (a re-scan writes no visit to show);
@@ -293,10 +291,7 @@ def test_a_rescan_that_admits_again_costs_an_entry_plus_the_lookup_record(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_rescan_that_refuses_costs_one_statement_more_than_an_entry(client, assert_num_queries):
-    venue = make_venue()
-    person = citizen("red")
-    inside = make_visit(venue, iin=person.iin, user=person)
-    client.force_login(staff_member(venue))
+    venue, person, inside = inside_at_a_staffed_door(client, "red")
 
     # The account, the venue lock, the reads after it, the refusal, closing
     # the open visit, COMMIT; then the page: the venue (not cached yet), the

@@ -9,6 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from accounts.tests.clients import text_of
 from visits.models import IsolationPoint, Visit
 from visits.tests.conftest import citizen, make_venue, make_visit
 
@@ -16,10 +17,6 @@ pytestmark = pytest.mark.django_db
 
 ALMATY = ZoneInfo("Asia/Almaty")
 WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
-
-
-def text_of(response) -> str:
-    return " ".join(response.content.decode().split())
 
 
 @pytest.fixture
@@ -101,15 +98,24 @@ def test_entering_with_the_pages_csrf_token_is_accepted(csrf_client):
     assert response["Content-Location"] == f"/visits/{visit.pk}/"
 
 
-def test_exit_without_a_csrf_token_is_refused(csrf_client):
+@pytest.mark.parametrize(
+    ("browser", "method", "status", "allow"),
+    [
+        pytest.param("csrf_client", "post", 403, None, id="a POST without a CSRF token"),
+        pytest.param("client", "get", 405, "POST", id="a GET"),
+    ],
+)
+def test_an_exit_is_a_post_with_a_csrf_token(request, browser, method, status, allow):
+    client = request.getfixturevalue(browser)
     person = citizen("green")
     visit = make_visit(make_venue(), iin=person.iin, user=person)
-    csrf_client.force_login(person)
+    client.force_login(person)
 
-    response = csrf_client.post(f"/visits/{visit.pk}/exit/")
+    response = getattr(client, method)(f"/visits/{visit.pk}/exit/")
 
     visit.refresh_from_db()
-    assert response.status_code == 403
+    assert response.status_code == status
+    assert response.get("Allow") == allow
     assert visit.is_open
 
 
@@ -135,19 +141,6 @@ def test_isolation_point_without_a_csrf_token_is_refused(csrf_client):
 
     assert response.status_code == 403
     assert IsolationPoint.objects.count() == 0
-
-
-def test_exit_by_get_is_not_allowed(client):
-    person = citizen("green")
-    visit = make_visit(make_venue(), iin=person.iin, user=person)
-    client.force_login(person)
-
-    response = client.get(f"/visits/{visit.pk}/exit/")
-
-    visit.refresh_from_db()
-    assert response.status_code == 405
-    assert response["Allow"] == "POST"
-    assert visit.is_open
 
 
 def test_history_lists_only_the_visitors_own_visits(client):

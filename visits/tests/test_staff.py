@@ -7,11 +7,12 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from accounts.identifiers import IIN_MESSAGES
 from accounts.models import User
 from accounts.personal_qr import personal_qr_token
+from accounts.tests.clients import text_of
 from tests.english import english_words
 from visits.models import Visit
 from visits.rules import ADMITTED, DENIALS
@@ -22,6 +23,7 @@ from visits.tests.conftest import (
     make_visit,
     new_iin,
     staff_member,
+    translated,
 )
 
 pytestmark = pytest.mark.django_db
@@ -43,18 +45,6 @@ def scan(client, venue, q: str, **fields):
 
 def masked(iin: str) -> str:
     return "********" + iin[-4:]
-
-
-def text_of(response) -> str:
-    return " ".join(response.content.decode().split())
-
-
-def translated(message: str, language: str) -> str:
-    """The catalog's translation, which must exist: English left on the page is a bug."""
-    with translation.override(language):
-        text = translation.gettext(message)
-    assert text != message, f"no {language} translation for {message!r}"
-    return text
 
 
 def allow_lookups(settings, rate: str) -> None:

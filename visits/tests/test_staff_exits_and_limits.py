@@ -8,14 +8,17 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from accounts.tests.clients import text_of
 from visits.models import Visit
 from visits.tests.conftest import (
     citizen,
+    inside_at_a_staffed_door,
     make_venue,
     make_visit,
     new_iin,
     session_queries,
     staff_member,
+    translated,
 )
 from visits.tests.test_staff import (
     NOT_INSIDE,
@@ -24,8 +27,6 @@ from visits.tests.test_staff import (
     masked,
     scan,
     staff_url,
-    text_of,
-    translated,
 )
 
 pytestmark = pytest.mark.django_db
@@ -55,10 +56,7 @@ def test_exit_closes_the_open_visit_at_this_venue(client):
 
 
 def test_exit_of_a_self_scanned_visit_is_confirmed_to_staff(client):
-    venue = make_venue()
-    person = citizen("green")
-    visit = make_visit(venue, iin=person.iin, user=person)
-    client.force_login(staff_member(venue))
+    venue, person, visit = inside_at_a_staffed_door(client, "green")
 
     response = scan(client, venue, person.iin, mode="exit")
 
@@ -70,10 +68,7 @@ def test_exit_of_a_self_scanned_visit_is_confirmed_to_staff(client):
 
 
 def test_scanning_a_person_already_inside_shows_the_answer(client):
-    venue = make_venue()
-    person = citizen("green")
-    visit = make_visit(venue, iin=person.iin, user=person)
-    client.force_login(staff_member(venue))
+    venue, person, visit = inside_at_a_staffed_door(client, "green")
 
     response = scan(client, venue, person.iin)
 

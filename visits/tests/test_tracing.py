@@ -2,12 +2,12 @@
 
 import datetime
 import re
-import zoneinfo
 
 import pytest
 from django.utils import translation
 
 from accounts.models import User
+from accounts.tests.constants import ALMATY, DAY, HOUR, MINUTE, NOW
 from visits.tests.conftest import busy_table_case, make_venue, make_visit, needs_postgresql, new_iin
 from visits.tracing import (
     Account,
@@ -21,11 +21,6 @@ from visits.tracing import (
     whole_minutes,
 )
 
-ALMATY = zoneinfo.ZoneInfo("Asia/Almaty")
-NOW = datetime.datetime(2021, 9, 20, 12, 0, tzinfo=ALMATY)
-MINUTE = datetime.timedelta(minutes=1)
-HOUR = datetime.timedelta(hours=1)
-DAY = datetime.timedelta(days=1)
 MAX_STAY = 3 * HOUR
 THRESHOLD = 15 * MINUTE
 

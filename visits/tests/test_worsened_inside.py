@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.identifiers import person_at_door
 from accounts.models import User
+from accounts.tests.clients import text_of
 from statuses.imports import lab_import_check, lab_import_commit
 from statuses.models import LabImport, StatusRecord
 from statuses.services import notify_transitions, record_add, record_lift
@@ -43,10 +44,6 @@ def epidemiologist() -> User:
     user = User.objects.create_user(f"+7709{next(_phones):07d}", is_staff=True)
     user.groups.add(Group.objects.get(name="epidemiologist"))
     return user
-
-
-def text_of(response) -> str:
-    return " ".join(response.content.decode().split())
 
 
 def leave_sms(outbox) -> list:
@@ -256,6 +253,18 @@ def test_a_manual_record_in_the_admin_flags_the_person_inside(
     ]
 
 
+def turned_red(iin: str) -> StatusRecord:
+    """A red status entered by hand an hour ago, with no end yet."""
+    return record_add(
+        iin=iin,
+        status="red",
+        source="manual",
+        valid_from=timezone.now() - datetime.timedelta(hours=1),
+        valid_until=None,
+        created_by=None,
+    )
+
+
 def test_people_who_left_or_are_elsewhere_are_not_flagged(client):
     cafe, other = make_venue(category="mall"), make_venue(name="Small", category="mall")
     left = make_visit(
@@ -267,14 +276,7 @@ def test_people_who_left_or_are_elsewhere_are_not_flagged(client):
     elsewhere = make_visit(other, status="blue")
 
     for visit in (left, elsewhere):
-        record_add(
-            iin=visit.iin,
-            status="red",
-            source="manual",
-            valid_from=timezone.now() - datetime.timedelta(hours=1),
-            valid_until=None,
-            created_by=None,
-        )
+        turned_red(visit.iin)
 
     assert list(InsideAlert.objects.values_list("visit", flat=True)) == [elsewhere.pk]
     client.force_login(staff_member(cafe))
@@ -284,17 +286,7 @@ def test_people_who_left_or_are_elsewhere_are_not_flagged(client):
 def test_the_flag_goes_when_the_person_leaves_or_the_record_is_lifted(client):
     cafe = make_venue(category="mall")
     leaving, cleared = make_visit(cafe, status="blue"), make_visit(cafe, status="blue")
-    records = {
-        visit.pk: record_add(
-            iin=visit.iin,
-            status="red",
-            source="manual",
-            valid_from=timezone.now() - datetime.timedelta(hours=1),
-            valid_until=None,
-            created_by=None,
-        )
-        for visit in (leaving, cleared)
-    }
+    records = {visit.pk: turned_red(visit.iin) for visit in (leaving, cleared)}
     staff = staff_member(cafe)
     client.force_login(staff)
     assert text_of(client.get(f"/staff/{cafe.pk}/")).count("ask them to leave") == 2
@@ -337,14 +329,7 @@ def test_the_staff_page_reads_the_flags_in_one_query_however_many(
     cafe = make_venue(category="mall")
     inside = [make_visit(cafe, status="blue") for _ in range(people)]
     for visit in inside:
-        record_add(
-            iin=visit.iin,
-            status="red",
-            source="manual",
-            valid_from=timezone.now() - datetime.timedelta(hours=1),
-            valid_until=None,
-            created_by=None,
-        )
+        turned_red(visit.iin)
     client.force_login(staff_member(cafe))
     client.get(f"/staff/{cafe.pk}/")  # the account is in the cache from now on
 

@@ -10,32 +10,66 @@ from statuses.services import record_add
 from venues.models import Category, Organisation, Region, StaffMembership, Venue
 from visits.models import IsolationPoint, Visit
 
-# (phone, name, language, IIN, status or None)
 PEOPLE = [
-    ("+77010000001", "Айгерім Сәрсенова", "kk", "950101300016", "green"),
-    ("+77010000002", "Иван Петров", "ru", "880315300511", None),
-    ("+77010000003", "Dana Nurlanova", "en", "061211600012", "yellow"),
-    ("+77010000004", "Ерлан Жұмабаев", "kk", "900101300007", "red"),
+    {
+        "phone": "+77010000001",
+        "full_name": "Айгерім Сәрсенова",
+        "language": "kk",
+        "iin": "950101300016",
+    },
+    {"phone": "+77010000002", "full_name": "Иван Петров", "language": "ru", "iin": "880315300511"},
+    {
+        "phone": "+77010000003",
+        "full_name": "Dana Nurlanova",
+        "language": "en",
+        "iin": "061211600012",
+    },
+    {
+        "phone": "+77010000004",
+        "full_name": "Ерлан Жұмабаев",
+        "language": "kk",
+        "iin": "900101300007",
+    },
 ]
+# Their statuses by IIN, and the record each comes from; the blue one has none.
+STATUSES = {"950101300016": "green", "061211600012": "yellow", "900101300007": "red"}
+SOURCES = {"green": "vaccination", "yellow": "contact", "red": "pcr_positive"}
 ADMIN_PHONE = "+77010000000"
 OWNER_PHONE = "+77010000010"
 EPIDEMIOLOGIST_PHONE = "+77010000020"
 DEMO_BIN = "050140001238"
 
 VENUES = [
-    # (code, kk, ru, en, category, capacity, lat, lon)
-    (
-        "demo-grocery",
-        "Magnum Абай",
-        "Magnum Абая",
-        "Magnum Abai",
-        "grocery",
-        80,
-        "43.238949",
-        "76.889709",
-    ),
-    ("demo-cafe", "Кофейня Дос", "Кофейня Дос", "Dos Coffee", "cafe", 30, "43.240000", "76.905000"),
-    ("demo-mall", "Mega Park", "Mega Park", "Mega Park", "mall", 500, "43.264000", "76.929000"),
+    {
+        "code": "demo-grocery",
+        "name_kk": "Magnum Абай",
+        "name_ru": "Magnum Абая",
+        "name_en": "Magnum Abai",
+        "category": "grocery",
+        "capacity": 80,
+        "latitude": "43.238949",
+        "longitude": "76.889709",
+    },
+    {
+        "code": "demo-cafe",
+        "name_kk": "Кофейня Дос",
+        "name_ru": "Кофейня Дос",
+        "name_en": "Dos Coffee",
+        "category": "cafe",
+        "capacity": 30,
+        "latitude": "43.240000",
+        "longitude": "76.905000",
+    },
+    {
+        "code": "demo-mall",
+        "name_kk": "Mega Park",
+        "name_ru": "Mega Park",
+        "name_en": "Mega Park",
+        "category": "mall",
+        "capacity": 500,
+        "latitude": "43.264000",
+        "longitude": "76.929000",
+    },
 ]
 
 
@@ -66,43 +100,30 @@ class Command(BaseCommand):
             organisation.save(update_fields=["verified_at", "verified_via"])
         region = Region.objects.get(code="almaty")
         venues = []
-        for code, kk, ru, en, category, capacity, lat, lon in VENUES:
-            kind = Category.objects.get(code=category)
+        for row in VENUES:
+            kind = Category.objects.get(code=row["category"])
             venue, _ = Venue.objects.get_or_create(
-                code=code,
+                code=row["code"],
                 defaults={
+                    **row,
                     "organisation": organisation,
-                    "name": kk,
-                    "name_kk": kk,
-                    "name_ru": ru,
-                    "name_en": en,
+                    "name": row["name_kk"],
                     "category": kind,
                     "region": region,
                     "address": "Алматы, Абай даңғылы 10",
-                    "latitude": lat,
-                    "longitude": lon,
-                    "capacity": capacity,
                     "pcr_required": kind.pcr_required_default,
                     "test_mode_until": now - datetime.timedelta(days=1),
                 },
             )
             venues.append(venue)
-        for phone, name, language, iin, status in PEOPLE:
-            person, _ = User.objects.get_or_create(
-                phone=phone,
-                defaults={
-                    "full_name": name,
-                    "language": language,
-                    "iin": iin,
-                    "phone_verified": True,
-                },
-            )
-            if status and not StatusRecord.objects.filter(iin=iin).exists():
-                source = {"green": "vaccination", "yellow": "contact", "red": "pcr_positive"}
+        for row in PEOPLE:
+            User.objects.get_or_create(phone=row["phone"], defaults={**row, "phone_verified": True})
+        for iin, status in STATUSES.items():
+            if not StatusRecord.objects.filter(iin=iin).exists():
                 record_add(
                     iin=iin,
                     status=status,
-                    source=source[status],
+                    source=SOURCES[status],
                     valid_from=now - datetime.timedelta(days=2),
                     valid_until=now + datetime.timedelta(days=5 if status != "green" else 200),
                     created_by=None,
@@ -149,7 +170,7 @@ class Command(BaseCommand):
         self.stdout.write(
             "Demo data ready. Sign in with any Kazakhstan mobile number; codes are printed here "
             "and appended to var/sms.jsonl.\n"
-            f"  citizens: {', '.join(p[0] for p in PEOPLE)} (green, blue, yellow, red)\n"
+            f"  citizens: {', '.join(p['phone'] for p in PEOPLE)} (green, blue, yellow, red)\n"
             f"  venue owner: {OWNER_PHONE}; epidemiologist (admin): {EPIDEMIOLOGIST_PHONE}; "
             f"superuser: {ADMIN_PHONE}\n"
             f"  venue QR pages: " + ", ".join(f"/v/{v.code}/" for v in venues)

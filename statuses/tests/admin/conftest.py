@@ -1,26 +1,20 @@
 """What the tests of the statuses admin share: an epidemiologist signed in in English,
 the clock at noon, and builders of records, imports and the add form."""
 
-import datetime
-import zoneinfo
-
 import pytest
 from django.conf import settings
 
+from accounts.tests.constants import DAY, NOW
 from statuses.models import LabImport, StatusRecord
 from statuses.tests.factories import epidemiologist, iin
 
-ALMATY = zoneinfo.ZoneInfo("Asia/Almaty")
-NOW = datetime.datetime(2021, 9, 20, 12, 0, tzinfo=ALMATY)
-DAY = datetime.timedelta(days=1)
 IIN_A = iin(1)
 IIN_B = iin(2)
 
 
 @pytest.fixture(autouse=True)
-def now(time_machine):
-    time_machine.move_to(NOW, tick=False)
-    return NOW
+def _stopped_clock(now) -> None:
+    """Every admin test runs at NOW (the `now` fixture of statuses/tests/conftest.py)."""
 
 
 @pytest.fixture

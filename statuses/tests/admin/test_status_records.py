@@ -8,14 +8,12 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
+from accounts.tests.constants import ALMATY, DAY, NOW
 from statuses.models import LabImport, StatusRecord
 from statuses.services import record_lift
 from statuses.tests.admin.conftest import (
-    ALMATY,
-    DAY,
     IIN_A,
     IIN_B,
-    NOW,
     add_form,
     lab_import,
     record,

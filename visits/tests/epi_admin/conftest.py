@@ -5,7 +5,6 @@ import csv
 import datetime
 import io
 import itertools
-import zoneinfo
 
 import pytest
 from django.contrib.auth.models import Group
@@ -13,11 +12,9 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from accounts.models import AuditEntry, User
+from accounts.tests.constants import ALMATY, NOW
 from visits.tests.conftest import make_venue, make_visit, new_iin
 
-ALMATY = zoneinfo.ZoneInfo("Asia/Almaty")
-NOW = datetime.datetime(2021, 9, 20, 12, 0, tzinfo=ALMATY)
-DAY = datetime.timedelta(days=1)
 BOM = b"\xef\xbb\xbf"
 _phones = itertools.count(1)
 

@@ -4,10 +4,11 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AuditEntry
+from accounts.tests.constants import DAY, NOW
 from statuses.models import StatusRecord
 from visits.models import IsolationPoint, Visit
 from visits.tests.conftest import make_visit, new_iin
-from visits.tests.epi_admin.conftest import DAY, NOW, at, entries
+from visits.tests.epi_admin.conftest import at, entries
 
 pytestmark = pytest.mark.django_db
 

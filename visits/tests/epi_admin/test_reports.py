@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from accounts.tests.constants import DAY, NOW
 from statuses.models import StatusRecord
 from visits.tests.conftest import make_venue, make_visit, new_iin
-from visits.tests.epi_admin.conftest import DAY, NOW
 
 pytestmark = pytest.mark.django_db
 

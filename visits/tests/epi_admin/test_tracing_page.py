@@ -8,10 +8,11 @@ from django.core import signing
 from django.utils import translation
 
 from accounts.models import AuditEntry
+from accounts.tests.constants import DAY, NOW
 from statuses.models import StatusRecord
 from visits.admin.pages import AS_OF_SALT
 from visits.tests.conftest import new_iin
-from visits.tests.epi_admin.conftest import DAY, NOW, at, tracing_url
+from visits.tests.epi_admin.conftest import at, tracing_url
 
 pytestmark = pytest.mark.django_db
 
