@@ -1,7 +1,7 @@
 from django.dispatch import receiver
 
 from statuses.signals import statuses_changed
-from visits.services import visits_flag_worsened
+from visits.inside import visits_flag_worsened
 
 
 @receiver(statuses_changed, dispatch_uid="visits_flag_worsened")
