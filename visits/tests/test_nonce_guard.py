@@ -75,7 +75,7 @@ def test_nonces_past_their_life_are_pruned_and_the_rest_kept():
             now=now - datetime.timedelta(minutes=minutes),
         )
 
-    assert NONCE_LIFE == datetime.timedelta(hours=1)
+    assert datetime.timedelta(hours=1) == NONCE_LIFE
     assert visit_nonces_prune(now) == 1
     assert list(VisitNonce.objects.values_list("nonce", flat=True)) == ["n59"]
     # The visits stay: only the guard forgets.
