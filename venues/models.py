@@ -226,7 +226,9 @@ class Venue(models.Model):
     # The admitted visits still open here, kept by every check-in and check-out
     # under this row's lock (visits/occupancy.py), so that a check-in reads one
     # number instead of counting the people inside; a periodic job recounts it.
-    occupancy = models.PositiveIntegerField(_("people inside"), default=0, editable=False)
+    occupancy = models.PositiveIntegerField(
+        _("people inside"), default=0, db_default=0, editable=False
+    )
     suspended_reason = models.TextField(_("reason for suspension"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -51,18 +51,23 @@ def partition_names() -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def create_partition(name: str, start: datetime.date, end: datetime.date) -> None:
-    """A partition for the UTC days from `start` up to (not including) `end`."""
-    bounds = [
+def partition_sql(name: str, start: datetime.date, end: datetime.date) -> str:
+    """The statement that makes a partition for the UTC days from `start` up to
+    (not including) `end`. Identifiers cannot be parameters; the name is ours,
+    the bounds are dates."""
+    lower, upper = (
         datetime.datetime.combine(day, datetime.time(), tzinfo=datetime.UTC).isoformat()
         for day in (start, end)
-    ]
+    )
+    return (
+        f'CREATE TABLE IF NOT EXISTS "{name}" PARTITION OF {TABLE} '
+        f"FOR VALUES FROM ('{lower}') TO ('{upper}')"
+    )
+
+
+def create_partition(name: str, start: datetime.date, end: datetime.date) -> None:
     with connection.cursor() as cursor:
-        # Identifiers cannot be parameters; the name is ours, the bounds are dates.
-        cursor.execute(
-            f'CREATE TABLE "{name}" PARTITION OF {TABLE} '
-            f"FOR VALUES FROM ('{bounds[0]}') TO ('{bounds[1]}')"
-        )
+        cursor.execute(partition_sql(name, start, end))
 
 
 def create_days(days: Iterable[datetime.date]) -> list[str]:

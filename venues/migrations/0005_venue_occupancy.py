@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='venue',
             name='occupancy',
-            field=models.PositiveIntegerField(default=0, editable=False, verbose_name='people inside'),
+            field=models.PositiveIntegerField(db_default=0, default=0, editable=False, verbose_name='people inside'),
         ),
     ]
