@@ -267,8 +267,10 @@ def _visit_check_in(
         return CheckInResult(visit=visit, decision=decision, repeated=True)
     moved = [v for v in inside if v.venue_id != venue.id] if decision.admitted else []
     held = {venue.id, *lock_first}
-    if any(v.venue_id not in held and v.venue_id < venue.id for v in moved):
-        raise VenueLockOrder(tuple(sorted({v.venue_id for v in moved} - {venue.id})))
+    lower = {v.venue_id for v in moved if v.venue_id < venue.id}
+    if lower - held:
+        # Only the lower ones go first: the higher ones are locked after this venue.
+        raise VenueLockOrder(tuple(sorted(lower | set(lock_first))))
     change = 1 if decision.admitted else 0
     if here is not None and not decision.admitted:
         # Inside, and refused now: the stay ends with this scan, under its own

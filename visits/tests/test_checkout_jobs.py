@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from statuses.models import StatusRecord
+from visits import tasks
 from visits.jobs import visits_close_expired, visits_delete_old
 from visits.models import Visit
 from visits.tasks import close_expired_visits, delete_old_visits
@@ -234,3 +235,15 @@ def test_both_jobs_are_on_the_beat_schedule():
     assert delete_old_visits.name == "visits.tasks.delete_old_visits"
     assert scheduled[close_expired_visits.name] == 5 * 60
     assert scheduled[delete_old_visits.name] == 24 * 3600
+
+
+def test_the_partition_nonce_and_occupancy_jobs_are_on_the_beat_schedule():
+    scheduled = {
+        entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
+
+    assert scheduled["visits.tasks.create_visit_partitions"] == 3600
+    assert scheduled["visits.tasks.prune_visit_nonces"] == 3600
+    assert scheduled["visits.tasks.reconcile_occupancy"] == 15 * 60
+    for name in ("create_visit_partitions", "prune_visit_nonces", "reconcile_occupancy"):
+        assert getattr(tasks, name).name == f"visits.tasks.{name}"
