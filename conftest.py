@@ -1,4 +1,5 @@
 import copy
+import datetime
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -117,3 +118,39 @@ def _reference_data_in_transactional_tests(request) -> None:
     if transactional:
         request.getfixturevalue("transactional_db")
         load_reference_data()
+
+
+# The test database's visit partitions (PostgreSQL). Tests write visits at
+# fixed dates (September 2021, the first half of 2026) and around today: one
+# partition for each fixed range, and the daily ones of the weeks around today
+# that production would have, made by the job's own code.
+TEST_PARTITIONS = [
+    ("visits_visit_y2021", datetime.date(2021, 1, 1), datetime.date(2022, 1, 1)),
+    ("visits_visit_h2026", datetime.date(2026, 1, 1), datetime.date(2026, 7, 1)),
+]
+TEST_DAYS_BEFORE_TODAY = 50
+
+
+def visit_partitions_for_tests() -> None:
+    from visits import partitions
+
+    if not partitions.partitioned():
+        return
+    existing = set(partitions.partition_names())
+    for name, start, end in TEST_PARTITIONS:
+        if name not in existing:
+            partitions.create_partition(name, start, end)
+    today = datetime.datetime.now(datetime.UTC).date()
+    days = [
+        today + datetime.timedelta(days=n)
+        for n in range(-TEST_DAYS_BEFORE_TODAY, partitions.PARTITIONS_AHEAD + 1)
+    ]
+    partitions.create_days(
+        day for day in days if not any(start <= day < end for _, start, end in TEST_PARTITIONS)
+    )
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker) -> None:
+    with django_db_blocker.unblock():
+        visit_partitions_for_tests()
