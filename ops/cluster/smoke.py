@@ -3,7 +3,8 @@
     .venv/bin/python ops/cluster/smoke.py      (make cluster-smoke)
 
 Talks HTTP to both gunicorn servers as a phone would: a new number asks for a
-code (the worker sends it through the broker Redis into var/cluster/sms.jsonl),
+code (the worker sends it through the broker Redis to the fake SMS gateway,
+which records it in var/cluster/gateway.jsonl),
 signs in on the other server, gives an IIN, and checks in at the demo grocery.
 Then it reads the visit from the streaming replica and the primary. Standard
 library and psycopg only; exits non-zero on the first step that fails.
@@ -25,6 +26,7 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parents[2]
 STATE = ROOT / "var" / "cluster"
+GATEWAY_LOG = STATE / "gateway.jsonl"
 VENUE_CODE = "demo-grocery"
 
 
@@ -129,7 +131,7 @@ def main() -> None:
         ok(f"{server}/healthz {checks}")
 
     phone = f"+7701{random.randrange(10**7):07d}"  # noqa: S311 (a new number, not a secret)
-    sms_file = Path(env["SMS_FILE_PATH"])
+    sms_file = GATEWAY_LOG
     sent_before = len(sms_file.read_text(encoding="utf-8").splitlines()) if sms_file.exists() else 0
     browser = Browser()
     status, _, headers = browser.form(f"{site}/accounts/login/code/", {"phone": phone})
