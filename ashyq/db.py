@@ -16,7 +16,6 @@ reads the primary (and the log says so) rather than answering 503.
 """
 
 import logging
-
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
