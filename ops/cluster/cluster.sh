@@ -167,6 +167,8 @@ pool_mode = transaction
 max_client_conn = 500
 default_pool_size = 20
 ignore_startup_parameters = extra_float_digits,options
+; After a primary restart, try the server again within a second, not the default 15 s.
+server_login_retry = 1
 logfile = $STATE/log/pgbouncer.log
 pidfile = $STATE/run/pgbouncer.pid
 EOF

@@ -29,34 +29,19 @@ import argparse
 import json
 import os
 import signal
-import subprocess
 import sys
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from load import Record, Traffic
+from load import Record, Traffic, cluster, rehearsal_traffic
 from smoke import STATE, gateway_lines, primary_database
 
-CLUSTER = Path(__file__).resolve().parent / "cluster.sh"
 WARM, AFTER, OUTAGE = 8, 12, 30
 GRACE = int(os.environ.get("DRILL_GRACE_SECONDS", "420"))
-
-
-def cluster(*args: str) -> None:
-    subprocess.run([str(CLUSTER), *args], check=True, stdout=subprocess.DEVNULL)  # noqa: S603
-
-
-def running() -> bool:
-    try:
-        with urllib.request.urlopen("http://127.0.0.1:58001/healthz", timeout=5) as answer:
-            return answer.status == 200
-    except OSError:
-        return False
 
 
 def children(pid: int) -> list[int]:
@@ -262,19 +247,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--only", nargs="*", choices=list(FAULTS), default=list(FAULTS))
     args = parser.parse_args()
-    started_here = not running()
-    if started_here:
-        print("== starting the rehearsal (make cluster)", flush=True)
-        cluster("start")
-    traffic = Traffic()
-    try:
-        traffic.prepare()
+    with rehearsal_traffic() as traffic:
         load = os.getloadavg()
         rows = [drill(traffic, name) for name in args.only]
-    finally:
-        traffic.stop()
-        if started_here:
-            cluster("stop")
     print(f"\nload average at the start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print(table(rows))
     (STATE / "drill.json").write_text(

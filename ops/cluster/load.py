@@ -8,8 +8,11 @@ phones would talk, spread over both gunicorn servers:
   (GET and POST /v/<code>/), at one of the demo venues in turn;
 - the demo grocery's owner and staff member: scan a new IIN in and out at
   the door (two POSTs to /staff/<id>/, at most 120 lookups a minute each,
-  the portal's limit); the owner also opens the venue's dashboard, a page
-  read from the replica;
+  the portal's limit);
+- the owner again, signed in on another phone that only reads: the venue's
+  dashboard every REPORT_SECONDS, a page read from the replica (a browser
+  that has just sent a form reads the primary for a while, so the door's
+  browser would never reach the replica);
 - new numbers asking for a sign-in code (an SMS each), each from its own
   address (X-Forwarded-For).
 
@@ -17,13 +20,19 @@ phones would talk, spread over both gunicorn servers:
 the number a code was promised to, and its latency.
 """
 
+import os
 import random
 import re
+import subprocess
 import threading
 import time
+import urllib.request
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from smoke import (
     Browser,
@@ -37,13 +46,14 @@ from smoke import (
     sign_in,
 )
 
+CLUSTER = Path(__file__).resolve().parent / "cluster.sh"
 VENUE_CODES = ("demo-grocery", "demo-cafe", "demo-mall")
 # demo_data: the grocery's organisation admin (owner) and its staff member.
 OWNER_PHONE, STAFF_PHONE = "+77010000010", "+77010000002"
 DOOR_VENUE = "demo-grocery"
 # Two lookups per round (in, out) under the portal's 120 a minute per staff account.
 DOOR_ROUND_SECONDS = 1.1
-DASHBOARD_EVERY = 5
+REPORT_SECONDS = 2.0
 # The 503 page the portal shows in Russian (the drivers' language cookie).
 TRY_AGAIN_RU = "Повторите через минуту"
 VISIT_IN_LOCATION = re.compile(r"/visits/(\d+)/")
@@ -101,6 +111,7 @@ class Traffic:
         self.citizen_count, self.door_count, self.asker_count = citizens, doors, code_askers
         self.citizens: list[Browser] = []
         self.doors: list[tuple[Browser, str]] = []
+        self.reader = Browser(forwarded_for=fake_address(), timeout=20)
         self.venue_id = 0
         self.record = Record()
         self.pacer = Pacer(None)
@@ -126,6 +137,7 @@ class Traffic:
             sign_in(browser, first, second, phone)
             _, page, _ = browser.request(f"{first}/staff/{self.venue_id}/")
             self.doors.append((browser, csrf_token(page)))
+        sign_in(self.reader, first, second, OWNER_PHONE)
 
     def fetch(self, browser: Browser, url: str, data: dict | None = None) -> tuple:
         self.pacer.wait()
@@ -154,8 +166,7 @@ class Traffic:
                 with self.record.lock:
                     self.record.visits.add(int(visit.group(1)))
 
-    def door(self, browser: Browser, token: str, owner: bool) -> None:
-        rounds = 0
+    def door(self, browser: Browser, token: str) -> None:
         while not self.stopping.is_set():
             started = time.monotonic()
             # A new person each round, scanned in and out.
@@ -171,10 +182,12 @@ class Traffic:
                 if status == 200 and visit:
                     with self.record.lock:
                         self.record.visits.add(int(visit.group(1)))
-            rounds += 1
-            if owner and rounds % DASHBOARD_EVERY == 0:
-                self.fetch(browser, f"{self.site()}/dashboard/{self.venue_id}/")
             self.stopping.wait(max(0.0, DOOR_ROUND_SECONDS - (time.monotonic() - started)))
+
+    def report_reader(self) -> None:
+        while not self.stopping.is_set():
+            self.fetch(self.reader, f"{self.site()}/dashboard/{self.venue_id}/")
+            self.stopping.wait(REPORT_SECONDS)
 
     def code_asker(self) -> None:
         while not self.stopping.is_set():
@@ -195,10 +208,8 @@ class Traffic:
         self.record, self.pacer = Record(), Pacer(rate)
         self.stopping.clear()
         targets = [(self.citizen, (browser,)) for browser in self.citizens]
-        targets += [
-            (self.door, (browser, token, number == 0))
-            for number, (browser, token) in enumerate(self.doors)
-        ]
+        targets += [(self.door, door) for door in self.doors]
+        targets.append((self.report_reader, ()))
         targets += [(self.code_asker, ())] * self.asker_count
         self.threads = [threading.Thread(target=t, args=a, daemon=True) for t, a in targets]
         for thread in self.threads:
@@ -215,3 +226,33 @@ class Traffic:
 def fake_address() -> str:
     # A private (RFC 1918) address for each phone, as a proxy would pass it on.
     return f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"  # noqa: S311
+
+
+def cluster(*args: str) -> None:
+    subprocess.run([str(CLUSTER), *args], check=True, stdout=subprocess.DEVNULL)  # noqa: S603
+
+
+def running() -> bool:
+    try:
+        port = os.environ.get("CLUSTER_WEB1_PORT", "58001")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+            return answer.status == 200
+    except OSError:
+        return False
+
+
+@contextmanager
+def rehearsal_traffic() -> Iterator[Traffic]:
+    """The traffic, signed in, on the rehearsal: started here (and stopped after) if it is down."""
+    started_here = not running()
+    if started_here:
+        print("== starting the rehearsal (make cluster)", flush=True)
+        cluster("start")
+    traffic = Traffic()
+    try:
+        traffic.prepare()
+        yield traffic
+    finally:
+        traffic.stop()
+        if started_here:
+            cluster("stop")

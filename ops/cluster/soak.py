@@ -20,8 +20,8 @@ import sys
 import time
 from pathlib import Path
 
-from drill import children, cluster, pid_of, running
-from load import Record, Traffic
+from drill import children, pid_of
+from load import Record, Traffic, rehearsal_traffic
 from smoke import STATE
 
 MEASURE_SECONDS, WARM_SECONDS = 30, 5
@@ -109,13 +109,7 @@ def soak(traffic: Traffic, rate: float) -> dict:
 
 
 def main() -> None:
-    started_here = not running()
-    if started_here:
-        print("== starting the rehearsal (make cluster)", flush=True)
-        cluster("start")
-    traffic = Traffic()
-    try:
-        traffic.prepare()
+    with rehearsal_traffic() as traffic:
         load_start = os.getloadavg()
         print(f"== the maximum: as fast as answered for {MEASURE_SECONDS} s", flush=True)
         maximum = measure_maximum(traffic)
@@ -123,10 +117,6 @@ def main() -> None:
         print(f"== soak for {SOAK_SECONDS} s", flush=True)
         result = soak(traffic, SHARE * maximum)
         load_end = os.getloadavg()
-    finally:
-        traffic.stop()
-        if started_here:
-            cluster("stop")
     result.update(maximum_rate=round(maximum, 1), load_average_start=load_start)
     result["load_average_end"] = load_end
     (STATE / "soak.json").write_text(json.dumps(result, indent=2))
