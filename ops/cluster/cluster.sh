@@ -217,13 +217,27 @@ start_web() {
 start_celery() {
     local role=$1
     shift
-    log "Celery $role"
-    # In the background rather than --detach, so that their log lines (the
-    # project's logging, not Celery's) reach the log files.
-    if ! pid_alive "$STATE/run/$role.pid"; then
-        (cd "$ROOT" && exec env $(grep -v '^#' "$STATE/env" | xargs) \
-            "$VENV/celery" -A ashyq "$role" -l info "$@" \
-            --pidfile "$STATE/run/$role.pid") </dev/null >>"$STATE/log/$role.log" 2>&1 &
+    log "Celery $role (started again whenever it exits)"
+    # A supervising loop, as systemd's Restart=always is in production: a
+    # worker can die of its own accord (kombu 5.7 exits with "Unrecoverable
+    # error" when the broker goes away at the wrong moment), and queued SMS
+    # would wait for a person to notice. In the background rather than
+    # --detach, so that the log lines (the project's logging) reach the file.
+    if ! pid_alive "$STATE/run/$role-supervisor.pid"; then
+        (
+            cd "$ROOT"
+            child=""
+            trap '[ -z "$child" ] || { kill -TERM "$child" 2>/dev/null; wait "$child"; }; exit 0' TERM
+            while :; do
+                env $(grep -v '^#' "$STATE/env" | xargs) "$VENV/celery" -A ashyq "$role" -l info "$@" \
+                    --pidfile "$STATE/run/$role.pid" &
+                child=$!
+                wait "$child" || true
+                echo "supervisor: celery $role exited; starting it again in 1 s"
+                sleep 1
+            done
+        ) </dev/null >>"$STATE/log/$role.log" 2>&1 &
+        echo $! >"$STATE/run/$role-supervisor.pid"
     fi
 }
 
@@ -317,8 +331,10 @@ stop_postgres() {
 stop() {
     need_root
     [ -d "$STATE" ] || { echo "nothing to stop: no $STATE"; return 0; }
-    stop_pid beat "$STATE/run/beat.pid"
-    stop_pid worker "$STATE/run/worker.pid"
+    for role in beat worker; do
+        stop_pid "$role supervisor" "$STATE/run/$role-supervisor.pid"
+        stop_pid "$role" "$STATE/run/$role.pid"
+    done
     for n in 1 2; do stop_pid "gunicorn $n" "$STATE/run/web$n.pid"; done
     stop_pid "SMS gateway" "$STATE/run/gateway.pid"
     stop_pid "cache Redis" "$STATE/run/redis-cache.pid"
@@ -349,7 +365,11 @@ down() {
     need_root
     case "${1:-}" in
         web1 | web2) stop_pid "gunicorn ${1#web}" "$STATE/run/$1.pid" ;;
-        worker | beat | gateway) stop_pid "$1" "$STATE/run/$1.pid" ;;
+        worker | beat)
+            stop_pid "$1 supervisor" "$STATE/run/$1-supervisor.pid"
+            stop_pid "$1" "$STATE/run/$1.pid"
+            ;;
+        gateway) stop_pid "$1" "$STATE/run/$1.pid" ;;
         broker | cache) stop_pid "$1 Redis" "$STATE/run/redis-$1.pid" ;;
         pgbouncer) stop_pid PgBouncer "$STATE/run/pgbouncer.pid" ;;
         # A crash, not a shutdown: the primary comes back through recovery.

@@ -67,6 +67,9 @@ def kill_gunicorn_worker() -> str:
 
 
 def kill_celery_worker() -> str:
+    # Its supervisor first, or it would start the worker again at once: the
+    # drill is a worker host gone for OUTAGE seconds.
+    os.kill(pid_of("worker-supervisor"), signal.SIGKILL)
     main = pid_of("worker")
     pool = children(main)
     for pid in [main, *pool]:
