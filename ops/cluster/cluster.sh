@@ -190,6 +190,14 @@ start_redis() {
             --daemonize yes --pidfile "$STATE/run/redis-$name.pid" \
             --logfile "$STATE/log/redis-$name.log" "$@"
     fi
+    # A daemonized redis-server returns before it listens, and gives up
+    # silently when the port is taken.
+    for _ in $(seq 1 50); do
+        redis-cli -p "$port" ping >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    echo "Redis $name does not answer on $port; see $STATE/log/redis-$name.log" >&2
+    return 1
 }
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }

@@ -46,6 +46,7 @@ from smoke import (
     sign_in,
 )
 
+PIN_COOKIE = "ashyq_primary"
 CLUSTER = Path(__file__).resolve().parent / "cluster.sh"
 VENUE_CODES = ("demo-grocery", "demo-cafe", "demo-mall")
 # demo_data: the grocery's organisation admin (owner) and its staff member.
@@ -138,6 +139,10 @@ class Traffic:
             _, page, _ = browser.request(f"{first}/staff/{self.venue_id}/")
             self.doors.append((browser, csrf_token(page)))
         sign_in(self.reader, first, second, OWNER_PHONE)
+        # The sign-in's forms pinned this browser to the primary (ashyq/db.py); a
+        # real one forgets the pin after DATABASE_REPLICA_PIN_SECONDS, this one
+        # keeps every cookie, so it forgets it now.
+        self.reader.cookies.pop(PIN_COOKIE, None)
 
     def fetch(self, browser: Browser, url: str, data: dict | None = None) -> tuple:
         self.pacer.wait()
@@ -245,14 +250,17 @@ def running() -> bool:
 def rehearsal_traffic() -> Iterator[Traffic]:
     """The traffic, signed in, on the rehearsal: started here (and stopped after) if it is down."""
     started_here = not running()
-    if started_here:
-        print("== starting the rehearsal (make cluster)", flush=True)
-        cluster("start")
-    traffic = Traffic()
+    traffic = None
     try:
+        if started_here:
+            print("== starting the rehearsal (make cluster)", flush=True)
+            cluster("start")
+        traffic = Traffic()
         traffic.prepare()
         yield traffic
     finally:
-        traffic.stop()
+        # Also after a failed start: what it did start stops.
+        if traffic is not None:
+            traffic.stop()
         if started_here:
             cluster("stop")
