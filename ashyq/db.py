@@ -46,6 +46,9 @@ def replica_answers() -> bool:
     A stopped or restarting replica would fail every report; the primary can
     take the few reports meanwhile.
     """
+    if connections[DEFAULT_DB_ALIAS].in_atomic_block:
+        # Its reads stay on the primary anyway (read_alias): nothing to check.
+        return True
     replica = connections[REPLICA]
     try:
         replica.close_if_health_check_failed()
