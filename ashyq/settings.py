@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "ashyq.middleware.PrivatePagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # A database or Redis away answers 503 "try again" in the page's language.
+    "ashyq.outage.OutageMiddleware",
     # After the language is known, so that the 400 page speaks it.
     "ashyq.middleware.RejectNulBytesMiddleware",
     "django.middleware.common.CommonMiddleware",
