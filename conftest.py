@@ -58,8 +58,9 @@ TEST_REPLICA_URL = os.environ.get("TEST_REPLICA_URL", "")
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None) -> Iterator[None]:
-    """With TEST_REPLICA_URL, the `replica` alias reads that server.
+def django_db_setup(django_db_setup: None, django_db_blocker) -> Iterator[None]:
+    """The test database gets the visits' partitions, and with TEST_REPLICA_URL the
+    `replica` alias reads that server.
 
     Django made the alias a mirror of `default` (it cannot create a database
     on a read-only server); the test database it created on the primary
@@ -76,6 +77,8 @@ def django_db_setup(django_db_setup: None) -> Iterator[None]:
             **replica.settings_dict,
             **{key: real[key] for key in ("HOST", "PORT", "USER", "PASSWORD")},
         }
+    with django_db_blocker.unblock():
+        visit_partitions_for_tests()
     yield
 
 
@@ -208,9 +211,3 @@ def visit_partitions_for_tests() -> None:
     partitions.create_days(
         day for day in days if not any(start <= day < end for _, start, end in TEST_PARTITIONS)
     )
-
-
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker) -> None:
-    with django_db_blocker.unblock():
-        visit_partitions_for_tests()
