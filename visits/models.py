@@ -43,14 +43,7 @@ class Visit(models.Model):
         related_name="visits",
     )
     method = models.CharField(_("recorded by"), max_length=20, choices=Method.choices)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("staff member"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    recorded_by = user_reference(_("staff member"), on_delete=models.SET_NULL)
     status = models.CharField(_("status at entry"), max_length=10, choices=StatusChoices.choices)
     admitted = models.BooleanField(_("admitted"))
     denial_code = models.CharField(_("reason for denial"), max_length=40, blank=True)
