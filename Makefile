@@ -9,7 +9,7 @@ SITE_URL ?= http://$(HOST):$(PORT)
 
 BENCH_SIZE ?= default
 
-.PHONY: help run worker jobs test lint fmt messages check-messages bench cluster cluster-stop cluster-smoke vendor clean
+.PHONY: help run worker jobs test lint fmt messages check-messages bench cluster cluster-stop cluster-smoke drill soak vendor clean
 
 ## help: list the targets
 help:
@@ -87,6 +87,14 @@ cluster-stop:
 ## cluster-smoke: sign in and check in through the running cluster, then find the visit on the replica
 cluster-smoke: $(VENV)/.runtime
 	$(BIN)/python ops/cluster/smoke.py
+
+## drill: fault drills under load on the rehearsal (starts it if needed; as root): fails on a lost check-in or SMS, a duplicate SMS or an error page
+drill: $(VENV)/.runtime
+	$(BIN)/python ops/cluster/drill.py $(DRILL_ARGS)
+
+## soak: the rehearsal at 80 % of its measured maximum for 10 minutes (SOAK_SECONDS=): errors, worker RSS, p99 per minute
+soak: $(VENV)/.runtime
+	$(BIN)/python ops/cluster/soak.py
 
 ## vendor: re-copy the camera scanner's polyfill, pinned by frontend/package-lock.json, into static/vendor/ (needs npm)
 vendor:

@@ -11,16 +11,21 @@ primary, and so do reads that must see a write:
   page a form redirects to shows what the form did.
 
 Without the alias, the router has no opinion and everything uses `default`.
+A replica that does not answer when a report page starts is skipped: the page
+reads the primary (and the log says so) rather than answering 503.
 """
 
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.http import HttpRequest, HttpResponse
+
+logger = logging.getLogger(__name__)
 
 REPLICA = "replica"
 PIN_COOKIE = "ashyq_primary"
@@ -33,6 +38,25 @@ _replica_reads: ContextVar[bool] = ContextVar("replica_reads", default=False)
 
 def replica_configured() -> bool:
     return REPLICA in settings.DATABASES
+
+
+def replica_answers() -> bool:
+    """Connect to the replica (or check the kept connection once per request); False if down.
+
+    A stopped or restarting replica would fail every report; the primary can
+    take the few reports meanwhile.
+    """
+    if connections[DEFAULT_DB_ALIAS].in_atomic_block:
+        # Its reads stay on the primary anyway (read_alias): nothing to check.
+        return True
+    replica = connections[REPLICA]
+    try:
+        replica.close_if_health_check_failed()
+        replica.ensure_connection()
+    except DatabaseError as exc:
+        logger.warning("replica unavailable, the report reads the primary: %s", exc)
+        return False
+    return True
 
 
 @contextmanager
@@ -137,5 +161,6 @@ class ReplicaMiddleware:
             and request.resolver_match is not None
             and request.resolver_match.view_name in settings.REPLICA_READ_VIEWS
             and replica_configured()
+            and replica_answers()
         ):
             request._replica_token = _replica_reads.set(True)

@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "ashyq.middleware.PrivatePagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # A database or Redis away answers 503 "try again" in the page's language.
+    "ashyq.outage.OutageMiddleware",
     # After the language is known, so that the 400 page speaks it.
     "ashyq.middleware.RejectNulBytesMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -212,6 +214,20 @@ CELERY_BEAT_SCHEDULE = {
     "delete-old-visits": {
         "task": "visits.tasks.delete_old_visits",
         "schedule": 24 * 3600,
+    },
+    # PostgreSQL: the daily partitions of visits, a week ahead (visits/partitions.py).
+    "create-visit-partitions": {
+        "task": "visits.tasks.create_visit_partitions",
+        "schedule": 3600,
+    },
+    "prune-visit-nonces": {
+        "task": "visits.tasks.prune_visit_nonces",
+        "schedule": 3600,
+    },
+    # The venues' occupancy counters against their open visits (visits/occupancy.py).
+    "reconcile-occupancy": {
+        "task": "visits.tasks.reconcile_occupancy",
+        "schedule": 15 * 60,
     },
     # SMS the after-commit hand-over could not queue (broker away, process
     # killed): docs/rules.md §7, nothing decided is lost.

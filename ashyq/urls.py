@@ -15,6 +15,9 @@ admin.site.site_header = _("Ashyq: sanitary and epidemiological service")
 admin.site.site_title = _("Ashyq administration")
 admin.site.index_title = _("Work with people, venues and results")
 
+# A database or Redis outage met outside a view is a 503 "try again" too.
+handler500 = "ashyq.outage.server_error"
+
 urlpatterns = [
     path("", status_views.home, name="home"),
     path("", include("accounts.urls")),

@@ -32,6 +32,7 @@ import psycopg
 from psycopg import sql
 
 from accounts.identifiers import check_digit
+from visits import partitions
 
 # Bump when the generated data changes shape, so `bench.run` seeds again.
 FORMAT_VERSION = 4
@@ -190,6 +191,29 @@ class Unindexed:
             cur.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
 
 
+def _visit_partitions(cur: psycopg.Cursor, first: float, last: float) -> int:
+    """The daily partitions the seeded visits fall in, where visits are partitioned
+    (PostgreSQL, visits/partitions.py): the migration made only the days from
+    today on. Returns how many days were made."""
+    cur.execute("SELECT relkind FROM pg_class WHERE oid = to_regclass('visits_visit')")
+    if cur.fetchone()[0] != "p":
+        return 0
+    cur.execute(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "WHERE i.inhparent = 'visits_visit'::regclass"
+    )
+    existing = {row[0] for row in cur.fetchall()}
+    day = datetime.datetime.fromtimestamp(first, UTC).date()
+    made = 0
+    while day <= datetime.datetime.fromtimestamp(last, UTC).date():
+        if partitions.daily_name(day) not in existing:
+            next_day = day + datetime.timedelta(days=1)
+            cur.execute(partitions.partition_sql(partitions.daily_name(day), day, next_day))
+            made += 1
+        day += datetime.timedelta(days=1)
+    return made
+
+
 def _reset_sequence(cur: psycopg.Cursor, table: str) -> None:
     query = "SELECT setval(pg_get_serial_sequence({name}, 'id'), COALESCE(max(id), 1)) FROM {table}"
     cur.execute(sql.SQL(query).format(name=sql.Literal(table), table=sql.Identifier(table)))
@@ -342,6 +366,8 @@ def seed(conninfo: str, size: Size, log: Callable[[str], None] = print) -> dict:
         )
         t = lap("status records", t)
 
+        days = _visit_partitions(cur, now - size.days * 86400, now)
+        t = lap(f"visits partitions ({days} days made)", t)
         with Unindexed(cur, "visits_visit"):
             visits = _copy(
                 cur,
@@ -352,6 +378,13 @@ def seed(conninfo: str, size: Size, log: Callable[[str], None] = print) -> dict:
             t = lap(f"visits COPY ({visits} rows)", t)
         t = lap("visits indexes and foreign keys", t)
         _reset_sequence(cur, "visits_visit")
+        # The venues' counters (Venue.occupancy), as check-ins would have kept them.
+        cur.execute(
+            "UPDATE venues_venue v SET occupancy = open.people FROM ("
+            "  SELECT venue_id, count(*) AS people FROM visits_visit"
+            "  WHERE admitted AND checked_out_at IS NULL GROUP BY venue_id"
+            ") open WHERE open.venue_id = v.id"
+        )
         cur.execute("SELECT max(id) FROM visits_visit")
         max_visit_id = cur.fetchone()[0]
 

@@ -213,6 +213,12 @@ class Venue(models.Model):
     )
     test_mode_until = models.DateTimeField(_("test mode until"), default=default_test_mode_until)
     suspended = models.BooleanField(_("suspended"), default=False)
+    # The admitted visits still open here, kept by every check-in and check-out
+    # under this row's lock (visits/occupancy.py), so that a check-in reads one
+    # number instead of counting the people inside; a periodic job recounts it.
+    occupancy = models.PositiveIntegerField(
+        _("people inside"), default=0, db_default=0, editable=False
+    )
     suspended_reason = models.TextField(_("reason for suspension"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -9,11 +9,14 @@ the check-in runs statements whose text is fixed, prepared on PostgreSQL:
    whether the staff member may check people in here (and whether their
    organisation is verified to look people up), and the account that
    holds the IIN. All of these may be read before the lock is granted.
+   The venue's occupancy counter rides on it too: a locked row is read as
+   the last transaction that held the lock left it.
 2. `read_at_door`: what must be read *after* the lock, so that it sees the
-   check-ins committed by whoever held the lock before: the occupancy, this
-   person's open visits (and the visit of a repeated nonce), and their status
-   records active now.
-3. `insert_visit`: the new visit.
+   check-ins committed by whoever held the lock before: this person's open
+   visits (and the visit of a repeated nonce), and their status records
+   active now.
+3. `insert_visit`: the new visit, with its nonce in the double-tap guard and
+   the change to the venue's occupancy counter; one statement on PostgreSQL.
 
 They run at READ COMMITTED whatever the server's
 `default_transaction_isolation` says: the read after the lock must see the
@@ -46,6 +49,8 @@ from visits.models import Visit
 class LockedVenue:
     id: int
     capacity: int
+    # People inside now (Venue.occupancy, kept under this lock).
+    occupancy: int
     pcr_required: bool
     kiosk_only: bool
     kiosk_secret: str
@@ -75,7 +80,6 @@ class OpenVisit:
 
 @dataclass(frozen=True)
 class AtTheDoor:
-    occupancy: int
     # Open visits of this person anywhere, and the visit of the nonce if any
     # (whoever made it, open or not).
     visits: list[OpenVisit]
@@ -83,8 +87,8 @@ class AtTheDoor:
 
 
 _LOCK = """
-SELECT v.id, v.capacity, v.pcr_required, v.kiosk_only, v.kiosk_secret, v.test_mode_until,
-       v.suspended, v.latitude, v.longitude, c.essential, r.zone,
+SELECT v.id, v.capacity, v.occupancy, v.pcr_required, v.kiosk_only, v.kiosk_secret,
+       v.test_mode_until, v.suspended, v.latitude, v.longitude, c.essential, r.zone,
        (SELECT u.id FROM accounts_user u WHERE u.iin = %s AND u.is_active LIMIT 1),
        (SELECT u.full_name FROM accounts_user u WHERE u.iin = %s AND u.is_active LIMIT 1),
        {verified}
@@ -104,9 +108,12 @@ WHERE (o.admin_id = %s OR EXISTS (
 )) AND
 """
 
-# One statement, three kinds of rows, so that the reads after the lock cost
+# One statement, two kinds of rows, so that the reads after the lock cost
 # one round trip. Columns: kind, id, venue, text1, text2, three datetimes; the
 # records come first because PostgreSQL types a UNION's columns from left to right.
+# The nonce's visit is found through the guard, by its id and day: one
+# partition's primary key, where the person's open visits look in each day's
+# small partial index.
 _AT_THE_DOOR = """
 SELECT 'record', id, NULL, status, source, valid_from, valid_until, lifted_at
 FROM statuses_statusrecord
@@ -114,10 +121,12 @@ WHERE iin = %s AND valid_from <= %s
   AND (valid_until IS NULL OR valid_until > %s) AND (lifted_at IS NULL OR lifted_at > %s)
 UNION ALL
 SELECT 'visit', id, venue_id, nonce, iin, checked_in_at, NULL, NULL
-FROM visits_visit WHERE (iin = %s AND admitted AND checked_out_at IS NULL) OR nonce = %s
+FROM visits_visit WHERE iin = %s AND admitted AND checked_out_at IS NULL
 UNION ALL
-SELECT 'occupancy', COUNT(*), NULL, NULL, NULL, NULL, NULL, NULL
-FROM visits_visit WHERE venue_id = %s AND admitted AND checked_out_at IS NULL
+SELECT 'visit', v.id, v.venue_id, v.nonce, v.iin, v.checked_in_at, NULL, NULL
+FROM visits_visitnonce n
+JOIN visits_visit v ON v.id = n.visit_id AND v.checked_in_at = n.checked_in_at
+WHERE n.nonce = %s
 """
 
 
@@ -150,45 +159,43 @@ def lock_venue(
     return LockedVenue(
         id=row[0],
         capacity=row[1],
-        pcr_required=bool(row[2]),
-        kiosk_only=bool(row[3]),
-        kiosk_secret=row[4],
-        test_mode_until=_aware(row[5]),
-        suspended=bool(row[6]),
-        latitude=float(row[7]),
-        longitude=float(row[8]),
-        essential=bool(row[9]),
-        zone=row[10],
-        person_id=row[11],
-        person_name=row[12] or "",
-        organisation_verified=bool(row[13]),
+        occupancy=row[2],
+        pcr_required=bool(row[3]),
+        kiosk_only=bool(row[4]),
+        kiosk_secret=row[5],
+        test_mode_until=_aware(row[6]),
+        suspended=bool(row[7]),
+        latitude=float(row[8]),
+        longitude=float(row[9]),
+        essential=bool(row[10]),
+        zone=row[11],
+        person_id=row[12],
+        person_name=row[13] or "",
+        organisation_verified=bool(row[14]),
     )
 
 
 def read_at_door(*, venue_id: int, iin: str, nonce: str, now: datetime.datetime) -> AtTheDoor:
     """What the admission rule needs that others may change: read after the lock."""
     moment = connection.ops.adapt_datetimefield_value(now)
-    params = [iin, moment, moment, moment, iin, nonce or None, venue_id]
-    occupancy, visits, records = 0, [], []
+    params = [iin, moment, moment, moment, iin, nonce or None]
+    visits, records = {}, []
     with _cursor() as cursor:
         cursor.execute(_AT_THE_DOOR, params)
         rows = cursor.fetchall()
     for kind, row_id, venue, text1, text2, valid_from, valid_until, lifted_at in rows:
-        if kind == "occupancy":
-            occupancy = row_id
-        elif kind == "visit":
-            visits.append(
-                OpenVisit(
-                    id=row_id,
-                    venue_id=venue,
-                    nonce=text1,
-                    iin=text2,
-                    checked_in_at=_aware(valid_from),
-                )
+        if kind == "visit":
+            # The nonce's visit may be an open visit of this person too.
+            visits[row_id] = OpenVisit(
+                id=row_id,
+                venue_id=venue,
+                nonce=text1,
+                iin=text2,
+                checked_in_at=_aware(valid_from),
             )
         else:
             records.append(record_of(row_id, text1, text2, valid_from, valid_until, lifted_at))
-    return AtTheDoor(occupancy=occupancy, visits=visits, records=records)
+    return AtTheDoor(visits=list(visits.values()), records=records)
 
 
 def record_of(
@@ -211,27 +218,59 @@ def record_of(
 
 
 _VISIT_FIELDS = [field for field in Visit._meta.concrete_fields if not field.primary_key]
-# Names from the model, values as parameters.
-_INSERT_VISIT = "INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING {pk}".format(  # noqa: S608
-    table=Visit._meta.db_table,
-    columns=", ".join(field.column for field in _VISIT_FIELDS),
-    values=", ".join(["%s"] * len(_VISIT_FIELDS)),
-    pk=Visit._meta.pk.column,
+_COLUMNS = ", ".join(field.column for field in _VISIT_FIELDS)
+_VALUES = ", ".join(["%s"] * len(_VISIT_FIELDS))
+# Names from the models, values as parameters. Each statement below is fixed
+# text, so that PostgreSQL prepares it once per connection.
+_INSERT = f"INSERT INTO visits_visit ({_COLUMNS}) VALUES ({_VALUES}) RETURNING id"  # noqa: S608
+_GUARD = "INSERT INTO visits_visitnonce (nonce, visit_id, checked_in_at) VALUES (%s, %s, %s)"
+_COUNT = "UPDATE venues_venue SET occupancy = MAX(occupancy + %s, 0) WHERE id = %s"
+# PostgreSQL runs every part of a WITH, referenced or not, in one statement:
+# the nonce takes the visit's id from the sequence, and a nonce already in
+# the guard fails the statement on its primary key before any visit is written.
+_GUARDED = (
+    "WITH guard AS (INSERT INTO visits_visitnonce (nonce, visit_id, checked_in_at) "  # noqa: S608
+    "VALUES (%s, nextval('visits_visit_id_seq'), %s) RETURNING visit_id){counted} "
+    f"INSERT INTO visits_visit (id, {_COLUMNS}) SELECT visit_id, {_VALUES} FROM guard RETURNING id"
 )
+_COUNTED = (
+    "counted AS (UPDATE venues_venue SET occupancy = GREATEST(occupancy + %s, 0) WHERE id = %s)"
+)
+_POSTGRESQL = {
+    (True, True): _GUARDED.format(counted=", " + _COUNTED),
+    (True, False): _GUARDED.format(counted=""),
+    (False, True): f"WITH {_COUNTED} {_INSERT}",
+    (False, False): _INSERT,
+}
 
 
-def insert_visit(visit: Visit) -> None:
+def insert_visit(visit: Visit, *, occupancy_change: int = 0) -> None:
     """`visit.save()` for a new visit, without the ORM's query building.
 
-    The columns come from the model, so a new field is written too. Like
-    `bulk_create`, it sends no pre_save or post_save signals.
+    Its nonce, if any, goes into the double-tap guard (VisitNonce) and the
+    venue's occupancy counter changes by `occupancy_change`, in the same
+    statement on PostgreSQL; SQLite, which allows no INSERT inside WITH,
+    sends them one by one in the same transaction. A nonce already guarded
+    raises IntegrityError. The columns come from the model, so a new field is
+    written too. Like `bulk_create`, it sends no pre_save or post_save signals.
     """
-    params = [
+    values = [
         field.get_db_prep_save(field.pre_save(visit, True), connection) for field in _VISIT_FIELDS
     ]
+    moment = connection.ops.adapt_datetimefield_value(visit.checked_in_at)
     with _cursor() as cursor:
-        cursor.execute(_INSERT_VISIT, params)
-        visit.pk = cursor.fetchone()[0]
+        if connection.vendor == "postgresql":
+            params = [visit.nonce, moment] if visit.nonce else []
+            params += [occupancy_change, visit.venue_id] if occupancy_change else []
+            cursor.execute(_POSTGRESQL[bool(visit.nonce), bool(occupancy_change)], params + values)
+            visit.pk = cursor.fetchone()[0]
+        else:
+            cursor.execute(_INSERT, values)
+            visit.pk = cursor.fetchone()[0]
+            if visit.nonce:
+                cursor.execute(_GUARD, [visit.nonce, visit.pk, moment])
+            if occupancy_change:
+                cursor.execute(_COUNT, [occupancy_change, visit.venue_id])
     visit._state.adding = False
     visit._state.db = connection.alias
 

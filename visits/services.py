@@ -1,23 +1,20 @@
 import datetime
 import logging
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.errors import AshyqError
 from accounts.models import User
-from accounts.services import sms_queue
-from statuses.rules import Derived, Status, derive_status
-from statuses.selectors import statuses_at
-from statuses.services import STATUS_IN_SENTENCE
+from statuses.rules import Status, derive_status
 from venues.models import Venue
 from venues.rules import effective_capacity, kiosk_token_valid
-from visits.checkin_queries import LockedVenue, insert_visit, lock_venue, read_at_door
-from visits.models import InsideAlert, IsolationPoint, Visit
+from visits.checkin_queries import LockedVenue, OpenVisit, insert_visit, lock_venue, read_at_door
+from visits.models import IsolationPoint, Visit, VisitNonce
+from visits.occupancy import OPEN, lock_venues, occupancy_change
 from visits.rules import ADMITTED, DENIALS, Decision, Point, VenueFacts, admission_decision
 
 logger = logging.getLogger(__name__)
@@ -136,26 +133,52 @@ def visit_check_in(
         "now": now or timezone.now(),
     }
     try:
-        return _visit_check_in(**arguments, nonce=nonce)
+        return _in_lock_order(arguments, nonce)
     except IntegrityError:
         # One nonce posted at two venues at once (the venue locks do not queue
-        # them): the unique nonce lets the first one stand, and this one is
-        # settled as it would have been had it come second. Caught here, outside
-        # the transaction, to spare every check-in a savepoint.
-        spent = (
-            Visit.objects.filter(nonce=nonce or None)
-            .values("pk", "iin", "venue_id", "venue__code")
-            .first()
-        )
-        if spent is None:
+        # them): the guard lets the first one stand, and this one is settled
+        # as it would have been had it come second. Caught here, outside the
+        # transaction, to spare every check-in a savepoint.
+        guard = VisitNonce.objects.filter(nonce=nonce or None).first()
+        if guard is None:
             raise
-        if spent["iin"] != iin:
+        visit = Visit.objects.select_related("venue").get(
+            pk=guard.visit_id, checked_in_at=guard.checked_in_at
+        )
+        if visit.iin != iin:
             # Someone else's nonce: this person gets a decision of their own.
-            return _visit_check_in(**arguments, nonce="")
-        if spent["venue_id"] != venue_id and spent["venue__code"] != venue_code:
+            return _in_lock_order(arguments, "")
+        if visit.venue_id != venue_id and visit.venue.code != venue_code:
             raise _nonce_spent() from None
-        visit = Visit.objects.get(pk=spent["pk"])
         return CheckInResult(visit=visit, decision=decision_of(visit), repeated=True)
+
+
+class VenueLockOrder(Exception):
+    """The person's open visit is at a venue whose id is lower than the one
+    locked: locking it now could deadlock with a check-in moving someone the
+    other way (visits/occupancy.py). The check-in starts again with these
+    venues locked first."""
+
+    def __init__(self, venue_ids: tuple[int, ...]) -> None:
+        super().__init__(venue_ids)
+        self.venue_ids = venue_ids
+
+
+# A person's open visit that moves between the attempts of one check-in means
+# they are checking in elsewhere at the same moment: a few rounds settle it.
+_LOCK_ROUNDS = 4
+
+
+def _in_lock_order(arguments: dict, nonce: str) -> CheckInResult:
+    first: tuple[int, ...] = ()
+    for _round in range(_LOCK_ROUNDS):
+        try:
+            return _visit_check_in(**arguments, nonce=nonce, lock_first=first)
+        except VenueLockOrder as order:
+            first = order.venue_ids
+    raise CheckInError(
+        "busy", _("This person is being checked in somewhere else right now. Try again.")
+    )
 
 
 def _nonce_spent() -> CheckInError:
@@ -177,7 +200,10 @@ def _visit_check_in(
     nonce: str,
     kiosk_token: str | None,
     now: datetime.datetime,
+    lock_first: tuple[int, ...] = (),
 ) -> CheckInResult:
+    if lock_first:
+        lock_venues(lock_first)
     venue = lock_venue(
         venue_id=venue_id,
         code=venue_code,
@@ -214,7 +240,7 @@ def _visit_check_in(
         elif spent.venue_id != venue.id:
             raise _nonce_spent()
         else:
-            visit = Visit.objects.get(pk=spent.id)
+            visit = Visit.objects.get(pk=spent.id, checked_in_at=spent.checked_in_at)
             if user is not None and visit.user_id == user.pk:
                 visit.user = user
             return CheckInResult(visit=visit, decision=decision_of(visit), repeated=True)
@@ -231,14 +257,25 @@ def _visit_check_in(
     facts = _locked_facts(venue, now)
     # A person already inside holds one of the places counted: a re-scan must
     # not refuse them as "full" because of themselves.
-    occupancy = door.occupancy - 1 if here is not None else door.occupancy
+    occupancy = venue.occupancy - 1 if here is not None else venue.occupancy
     decision = admission_decision(status, facts, isolation, occupancy=occupancy)
     if here is not None and decision.admitted:
-        visit = Visit.objects.get(pk=here.id)
+        visit = Visit.objects.get(pk=here.id, checked_in_at=here.checked_in_at)
         if user is not None and visit.user_id == user.pk:
             visit.user = user
         logger.info("check-in venue=%s method=%s status=%s again", venue.id, method, status.value)
         return CheckInResult(visit=visit, decision=decision, repeated=True)
+    moved = [v for v in inside if v.venue_id != venue.id] if decision.admitted else []
+    held = {venue.id, *lock_first}
+    lower = {v.venue_id for v in moved if v.venue_id < venue.id}
+    if lower - held:
+        # Only the lower ones go first: the higher ones are locked after this venue.
+        raise VenueLockOrder(tuple(sorted(lower | set(lock_first))))
+    change = 1 if decision.admitted else 0
+    if here is not None and not decision.admitted:
+        # Inside, and refused now: the stay ends with this scan, under its own
+        # reason, so the log tells it apart from an ordinary exit.
+        change -= _close(here, checked_out_at=max(now, here.checked_in_at), how="refused")
     visit = Visit(
         venue_id=venue.id,
         iin=iin,
@@ -252,20 +289,12 @@ def _visit_check_in(
         checked_in_at=now,
         nonce=nonce,
     )
-    insert_visit(visit)
-    if decision.admitted:
-        moved = [v.id for v in inside if v.venue_id != venue.id]
-        if moved:
-            Visit.objects.filter(pk__in=moved).update(
-                checked_out_at=now, checkout_method=Visit.Checkout.MOVED
-            )
-    elif here is not None:
-        # Inside, and refused now: the stay ends with this scan, under its own
-        # reason, so the log tells it apart from an ordinary exit.
-        Visit.objects.filter(pk=here.id).update(
-            checked_out_at=max(now, here.checked_in_at),
-            checkout_method=Visit.Checkout.REFUSED,
-        )
+    insert_visit(visit, occupancy_change=change)
+    if moved:
+        # Venues above this one, locked after it (the order of locks holds).
+        lock_venues({v.venue_id for v in moved} - held)
+        for other in moved:
+            occupancy_change(other.venue_id, -_close(other, checked_out_at=now, how="moved"))
     logger.info(
         "check-in venue=%s method=%s status=%s decision=%s%s",
         venue.id,
@@ -281,91 +310,32 @@ def _visit_check_in(
     )
 
 
-def visits_flag_worsened(*, iins: Iterable[str], now: datetime.datetime) -> int:
-    """Flag people inside a venue whose status now keeps them out of it.
-
-    Called when these people's statuses may have changed (records added, inside
-    the transaction that added them, or a record beginning as time passed).
-    "Worsened" is decided by the admission rule
-    itself, re-run for the venue with its capacity (and a suspension) left
-    out: a yellow person inside a pharmacy near home may stay, the same person
-    inside a café may not, and whether the venue is full says nothing about
-    the person. Each flag appears on the venue's staff page while the visit
-    is open, and the person's account (if any) gets one SMS in its language.
-    A record that was already flagged for a visit is not flagged again.
-    Returns how many visits were flagged.
-    """
-    iins = sorted(set(iins))
-    inside: list[Visit] = []
-    for start in range(0, len(iins), _FLAG_CHUNK):
-        inside.extend(
-            Visit.objects.filter(
-                iin__in=iins[start : start + _FLAG_CHUNK],
-                admitted=True,
-                checked_out_at__isnull=True,
-            ).select_related("venue__category", "venue__region")
-        )
-    if not inside:
-        return 0
-    statuses = statuses_at({visit.iin for visit in inside}, now)
-    yellow = {visit.iin for visit in inside if statuses[visit.iin].status is Status.YELLOW}
-    points = {
-        point.iin: Point(float(point.latitude), float(point.longitude))
-        for point in IsolationPoint.objects.filter(iin__in=yellow)
-    }
-    flagged: dict[str, Derived] = {}
-    for visit in inside:
-        derived = statuses[visit.iin]
-        if derived.status not in (Status.YELLOW, Status.RED) or derived.record is None:
-            continue
-        # test_mode is the rule's own switch for "capacity does not count"; a
-        # suspension is left out too, as the flag is about the person.
-        facts = replace(venue_facts(visit.venue, now), suspended=False, test_mode=True)
-        decision = admission_decision(derived.status, facts, points.get(visit.iin), occupancy=0)
-        if decision.admitted:
-            continue
-        try:
-            with transaction.atomic():
-                InsideAlert.objects.create(
-                    visit=visit,
-                    record_id=derived.record.id,
-                    status=derived.status.value,
-                    denial_code=decision.code,
-                    created_at=now,
-                )
-        except IntegrityError:
-            continue
-        flagged[visit.iin] = derived
-        logger.info(
-            "visit %s at venue %s: status now %s, flagged (%s)",
-            visit.pk,
-            visit.venue_id,
-            derived.status.value,
-            decision.code,
-        )
-    accounts = User.objects.filter(iin__in=list(flagged), phone__isnull=False, is_active=True).only(
-        "iin", "phone", "language"
+def _close(visit: OpenVisit, *, checked_out_at: datetime.datetime, how: str) -> int:
+    """Close an open visit whose venue's lock is held; 1 if it was still open, else 0."""
+    return Visit.objects.filter(pk=visit.id, checked_in_at=visit.checked_in_at, **OPEN).update(
+        checked_out_at=checked_out_at, checkout_method=how
     )
-    for account in accounts:
-        with translation.override(account.language):
-            text = _(
-                "Ashyq: your status is now %(status_name)s, and you are still checked in at a "
-                "venue where this status may not stay. Please leave now. If you have already "
-                "left, record your exit in Ashyq."
-            ) % {"status_name": STATUS_IN_SENTENCE[flagged[account.iin].status]}
-            sms_queue(to=str(account.phone), text=str(text))
-    return len(flagged)
 
 
-# IINs per query when a lab import adds records for many people at once.
-_FLAG_CHUNK = 5000
-
-
+@transaction.atomic
 def visit_check_out_self(*, visit_id: int, user: User, now: datetime.datetime | None = None) -> int:
     """The visitor leaves. Returns 1 if an open visit was closed, 0 if it was not open."""
-    return Visit.objects.filter(
-        pk=visit_id, user=user, admitted=True, checked_out_at__isnull=True
-    ).update(checked_out_at=now or timezone.now(), checkout_method=Visit.Checkout.SELF)
+    # The venue's lock before the visit's row (visits/occupancy.py), found through the visit.
+    venue_id = (
+        Venue.objects.select_for_update(of=("self",))
+        .filter(visits__pk=visit_id, visits__user=user, visits__admitted=True)
+        .filter(visits__checked_out_at__isnull=True)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if venue_id is None:
+        return 0
+    closed = Visit.objects.filter(pk=visit_id, user=user, **OPEN).update(
+        checked_out_at=now or timezone.now(), checkout_method=Visit.Checkout.SELF
+    )
+    if closed:
+        occupancy_change(venue_id, -closed)
+    return closed
 
 
 @transaction.atomic
@@ -379,16 +349,17 @@ def visit_check_out_by_staff(
         raise _venue_not_found()
     if not venue.organisation_verified:
         raise _organisation_pending()
-    visit = (
-        Visit.objects.select_for_update()
-        .filter(venue_id=venue_id, iin=iin, admitted=True, checked_out_at__isnull=True)
-        .first()
-    )
+    # Whoever closes a visit here holds the venue's lock, as this does: the
+    # visit read now is still open when it is closed.
+    visit = Visit.objects.filter(venue_id=venue_id, iin=iin, **OPEN).first()
     if visit is None:
         raise CheckInError("not_inside", _("This person is not checked in here."))
     visit.checked_out_at = now
     visit.checkout_method = Visit.Checkout.STAFF
-    visit.save(update_fields=["checked_out_at", "checkout_method"])
+    Visit.objects.filter(pk=visit.pk, checked_in_at=visit.checked_in_at).update(
+        checked_out_at=now, checkout_method=Visit.Checkout.STAFF
+    )
+    occupancy_change(venue_id, -1)
     return visit
 
 

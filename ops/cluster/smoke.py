@@ -3,12 +3,14 @@
     .venv/bin/python ops/cluster/smoke.py      (make cluster-smoke)
 
 Talks HTTP to both gunicorn servers as a phone would: a new number asks for a
-code (the worker sends it through the broker Redis into var/cluster/sms.jsonl),
+code (the worker sends it through the broker Redis to the fake SMS gateway,
+which records it in var/cluster/gateway.jsonl),
 signs in on the other server, gives an IIN, and checks in at the demo grocery.
 Then it reads the visit from the streaming replica and the primary. Standard
 library and psycopg only; exits non-zero on the first step that fails.
 """
 
+import datetime
 import html
 import json
 import random
@@ -25,6 +27,7 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parents[2]
 STATE = ROOT / "var" / "cluster"
+GATEWAY_LOG = STATE / "gateway.jsonl"
 VENUE_CODE = "demo-grocery"
 
 
@@ -46,11 +49,21 @@ def iin_check_digit(first11: str) -> int | None:
 
 def new_iin() -> str:
     while True:
-        # 15 Mar 1992, female; random only to be new, not secret.
-        first11 = f"9203154{random.randrange(10_000):04d}"  # noqa: S311
+        # Born 1960-1999 (century digit 3 or 4); random only to be new, not secret.
+        born = datetime.date(1960, 1, 1) + datetime.timedelta(days=random.randrange(14_600))  # noqa: S311
+        first11 = f"{born:%y%m%d}{random.choice('34')}{random.randrange(10_000):04d}"  # noqa: S311
         digit = iin_check_digit(first11)
         if digit is not None:
             return first11 + str(digit)
+
+
+def primary_database(env: dict[str, str]) -> psycopg.Connection:
+    """The primary through PgBouncer, as the app reaches it (no prepared statements)."""
+    return psycopg.connect(env["DATABASE_URL"], autocommit=True, prepare_threshold=None)
+
+
+def new_phone() -> str:
+    return f"+7701{random.randrange(10**7):07d}"  # noqa: S311 (a new number, not a secret)
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -61,9 +74,13 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 class Browser:
     """Cookies by hand: the portal's cookies are Secure (DEBUG=0), and this is plain HTTP."""
 
-    def __init__(self) -> None:
+    def __init__(self, forwarded_for: str = "", timeout: float = 30) -> None:
         self.cookies: dict[str, str] = {"django_language": "ru"}
         self.opener = urllib.request.build_opener(NoRedirect)
+        # The client's own address, as a proxy in front would pass it on
+        # (TRUSTED_PROXY_COUNT=1 in var/cluster/env): sign-in limits are per client.
+        self.forwarded_for = forwarded_for
+        self.timeout = timeout
 
     def request(self, url: str, data: dict | None = None) -> tuple[int, str, dict]:
         body = urllib.parse.urlencode(data).encode() if data is not None else None
@@ -72,8 +89,10 @@ class Browser:
         request.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
         if data is not None:
             request.add_header("Referer", url)
+        if self.forwarded_for:
+            request.add_header("X-Forwarded-For", self.forwarded_for)
         try:
-            response = self.opener.open(request, timeout=30)
+            response = self.opener.open(request, timeout=self.timeout)
         except urllib.error.HTTPError as error:
             response = error
         for header in response.headers.get_all("Set-Cookie") or []:
@@ -88,10 +107,15 @@ class Browser:
         status, page, _ = self.request(url)
         if status != 200:
             fail(f"GET {url} answered {status}")
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        token = csrf_token(page)
         if not token:
             fail(f"no CSRF token on {url}")
-        return self.request(url, {"csrfmiddlewaretoken": html.unescape(token.group(1)), **fields})
+        return self.request(url, {"csrfmiddlewaretoken": token, **fields})
+
+
+def csrf_token(page: str) -> str:
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    return html.unescape(found.group(1)) if found else ""
 
 
 def fail(message: str) -> None:
@@ -103,24 +127,54 @@ def ok(message: str) -> None:
     print(f"ok  {message}")
 
 
-def wait_for_code(sms_file: Path, phone: str, after: int) -> str:
+def gateway_lines() -> list[str]:
+    """What the fake gateway (ops/cluster/gateway.py) received, one JSON line each."""
+    return GATEWAY_LOG.read_text(encoding="utf-8").splitlines() if GATEWAY_LOG.exists() else []
+
+
+def wait_for_code(phone: str, after: int) -> str:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if sms_file.exists():
-            for line in sms_file.read_text(encoding="utf-8").splitlines()[after:]:
-                record = json.loads(line)
-                found = re.search(r"\b(\d{6})\b", record["text"])
-                if record["to"] == phone and found:
-                    return found.group(1)
+        for line in gateway_lines()[after:]:
+            record = json.loads(line)
+            found = re.search(r"\b(\d{6})\b", record["text"])
+            if record["to"] == phone and found:
+                return found.group(1)
         time.sleep(0.2)
     fail(f"no SMS to {phone} within 60 s (worker log: var/cluster/log/worker.log)")
     return ""
 
 
+def servers(env: dict[str, str]) -> tuple[str, str]:
+    """The two gunicorn servers: SITE_URL's port and the next."""
+    site = env["SITE_URL"]
+    return site, re.sub(r":(\d+)$", lambda m: f":{int(m.group(1)) + 1}", site)
+
+
+def sign_in(browser: Browser, site: str, second: str, phone: str) -> str:
+    """Ask `site` for a code, read it at the gateway, confirm it on `second`; the code."""
+    sent_before = len(gateway_lines())
+    status, _, _ = browser.form(f"{site}/accounts/login/code/", {"phone": phone})
+    if status != 302:
+        fail(f"code request answered {status}")
+    code = wait_for_code(phone, sent_before)
+    status, _, _ = browser.form(f"{second}/accounts/login/code/confirm/", {"code": code})
+    if status != 302:
+        fail(f"code confirmation answered {status}")
+    return code
+
+
+def claim_iin(browser: Browser, site: str, name: str) -> str:
+    iin = new_iin()
+    status, page, _ = browser.form(f"{site}/profile/", {"full_name": name, "iin": iin})
+    if status != 302:
+        fail(f"profile answered {status}: {re.findall(r'errorlist[^<]*<li>([^<]+)', page)}")
+    return iin
+
+
 def main() -> None:
     env = cluster_env()
-    site = env["SITE_URL"]
-    second = re.sub(r":(\d+)$", lambda m: f":{int(m.group(1)) + 1}", site)
+    site, second = servers(env)
     for server in (site, second):
         status, body, _ = Browser().request(f"{server}/healthz")
         checks = json.loads(body)["checks"]
@@ -128,25 +182,13 @@ def main() -> None:
             fail(f"{server}/healthz: {status} {checks}")
         ok(f"{server}/healthz {checks}")
 
-    phone = f"+7701{random.randrange(10**7):07d}"  # noqa: S311 (a new number, not a secret)
-    sms_file = Path(env["SMS_FILE_PATH"])
-    sent_before = len(sms_file.read_text(encoding="utf-8").splitlines()) if sms_file.exists() else 0
+    phone = new_phone()
     browser = Browser()
-    status, _, headers = browser.form(f"{site}/accounts/login/code/", {"phone": phone})
-    if status != 302:
-        fail(f"code request answered {status}")
-    code = wait_for_code(sms_file, phone, sent_before)
-    ok(f"code for {phone} sent by the worker through the broker: {code}")
-
-    # The rest on the other server: the session lives in the cache Redis and the database.
-    status, _, headers = browser.form(f"{second}/accounts/login/code/confirm/", {"code": code})
-    if status != 302:
-        fail(f"code confirmation answered {status}")
-    ok(f"signed in on {second} (-> {headers.get('Location')})")
-    iin = new_iin()
-    status, page, _ = browser.form(f"{second}/profile/", {"full_name": "Smoke Test", "iin": iin})
-    if status != 302:
-        fail(f"profile answered {status}: {re.findall(r'errorlist[^<]*<li>([^<]+)', page)}")
+    # Confirmed on the other server: the session lives in the cache Redis and the database.
+    code = sign_in(browser, site, second, phone)
+    ok(f"code for {phone} sent by the worker through the broker and the gateway: {code}")
+    ok(f"signed in on {second}")
+    iin = claim_iin(browser, second, "Smoke Test")
     ok(f"IIN {iin[:2]}********{iin[-2:]} claimed")
 
     # "Enter" answers with the answer page, naming its address for a reload.
@@ -156,7 +198,7 @@ def main() -> None:
     if status != 200 or not visit:
         fail(f"check-in answered {status} -> {location!r}")
     visit_id = int(visit.group(1))
-    status, page, _ = browser.request(f"{site}{location}")
+    status, _, _ = browser.request(f"{site}{location}")
     if status != 200:
         fail(f"answer page answered {status}")
     ok(f"checked in at {VENUE_CODE} on {site}: visit {visit_id}")
@@ -181,7 +223,7 @@ def main() -> None:
             "SELECT coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0)"
         ).fetchone()[0]
     ok(f"visit {visit_id} on the replica (standby, admitted={row[1]}, replay lag {lag:.3f} s)")
-    with psycopg.connect(env["DATABASE_URL"], autocommit=True, prepare_threshold=None) as primary:
+    with primary_database(env) as primary:
         sent = primary.execute(
             'SELECT count(*) FROM accounts_outgoingsms WHERE "to" = %s AND sent_at IS NOT NULL',
             [phone],

@@ -11,7 +11,7 @@ from statuses.models import StatusRecord
 from statuses.rules import is_active
 from statuses.selectors import facts
 from visits.checkin_queries import lock_venue, read_at_door
-from visits.models import Visit
+from visits.models import Visit, VisitNonce
 from visits.services import visit_check_in
 from visits.tests.conftest import make_venue, make_visit, new_iin, staff_member
 
@@ -68,22 +68,33 @@ def test_the_status_records_read_at_the_door_are_those_the_rule_counts():
     assert door.records[0].valid_from.tzinfo is not None
 
 
-def test_the_door_sees_occupancy_open_visits_and_the_nonce():
+def test_the_lock_reads_the_occupancy_and_the_door_the_open_visits_and_the_nonce():
     venue, elsewhere, iin = make_venue(), make_venue(name="Small"), new_iin()
     for _ in range(3):
         make_visit(venue, checked_in_at=NOW - HOUR)
     make_visit(venue, checked_in_at=NOW - HOUR, checked_out_at=NOW)
     make_visit(venue, checked_in_at=NOW - HOUR, admitted=False, denial_code="full")
-    inside = make_visit(elsewhere, iin=iin, checked_in_at=NOW - HOUR)
+    inside = make_visit(elsewhere, iin=iin, checked_in_at=NOW - HOUR, nonce="n-0")
     retried = make_visit(elsewhere, checked_in_at=NOW - HOUR, nonce="n-1")
+    make_visit(elsewhere, checked_in_at=NOW - HOUR, nonce="n-2")  # no guard row
+    for visit in (inside, retried):
+        VisitNonce.objects.create(
+            nonce=visit.nonce, visit_id=visit.pk, checked_in_at=visit.checked_in_at
+        )
 
     door = read_at_door(venue_id=venue.pk, iin=iin, nonce="n-1", now=NOW)
 
-    assert door.occupancy == 3
+    assert lock_venue(venue_id=venue.pk).occupancy == 3
     assert {(v.id, v.venue_id) for v in door.visits} == {
         (inside.pk, elsewhere.pk),
         (retried.pk, elsewhere.pk),
     }
+    # The person's own open visit, found by the nonce too, is there once.
+    again = read_at_door(venue_id=venue.pk, iin=iin, nonce="n-0", now=NOW)
+    assert [v.id for v in again.visits] == [inside.pk]
+    # Only the guard finds a nonce's visit: past its life, a nonce is new again.
+    stranger = new_iin()
+    assert read_at_door(venue_id=venue.pk, iin=stranger, nonce="n-2", now=NOW).visits == []
     assert read_at_door(venue_id=venue.pk, iin=new_iin(), nonce="", now=NOW).visits == []
 
 
@@ -124,6 +135,10 @@ def test_postgresql_prepares_the_check_in_statements_and_logs_them():
 
     assert any("FOR UPDATE OF v" in statement for statement in prepared)
     assert any("UNION ALL" in statement for statement in prepared)
-    assert any(statement.startswith("INSERT INTO visits_visit") for statement in prepared)
+    # The visit and the venue's counter in one statement.
+    assert any(
+        "UPDATE venues_venue SET occupancy" in statement and "INSERT INTO visits_visit" in statement
+        for statement in prepared
+    )
     logged = [query["sql"] for query in queries.captured_queries]
     assert any(f"v.code = '{venue.code}' FOR UPDATE OF v" in sql for sql in logged)

@@ -27,6 +27,7 @@ from visits.tests.conftest import (
     new_iin,
     session_queries,
     staff_member,
+    visit_writes,
 )
 
 # The templates of each page: the page, base.html and their includes, each once.
@@ -106,12 +107,13 @@ def test_a_staff_scan_is_one_request_within_its_budget(
 ):
     person = citizen("green")
 
-    # The venue lock (with the account and its name), the reads after it, the
-    # visit, COMMIT; the last scans with whether anyone inside is flagged (the
-    # flags themselves only when there are any). The venue comes from the cache.
+    # The venue lock (with the account, its name and the venue's occupancy),
+    # the reads after it, the visit with its nonce and the venue's new count,
+    # COMMIT; the last scans with whether anyone inside is flagged (the flags
+    # themselves only when there are any). The venue comes from the cache.
     with (
         time_machine.travel(timezone.now().replace(second=10), tick=False),
-        assert_num_queries(5 + session_queries()),
+        assert_num_queries(4 + visit_writes() + session_queries()),
         # The session, the account, the look-up limit (its first use this
         # minute also sets its expiry), the venue card with its generation.
         cache_commands([*session_commands(), "get", "incr", "add", "get_many"]),
@@ -164,8 +166,9 @@ def test_a_refused_rescan_shows_the_closed_stay_without_reading_it_again(
     since = timezone.now() - datetime.timedelta(minutes=40)
     inside = make_visit(door, iin=person.iin, user=person, checked_in_at=since)
 
-    # An entry's statements, plus closing the open visit.
-    with assert_num_queries(6 + session_queries()):
+    # An entry's statements, plus closing the open visit (the refusal takes
+    # its place off the venue's count).
+    with assert_num_queries(5 + visit_writes() + session_queries()):
         response = client.post(
             f"/staff/{door.pk}/", {"q": person.iin, "mode": "entry", "nonce": "again"}
         )
@@ -200,7 +203,7 @@ def test_the_self_check_in_path_within_its_budget(
     # "Enter": the venue lock, the reads after it, the visit, COMMIT; its
     # answer page from what the check-in decided, with the venue from the cache.
     with (
-        assert_num_queries(4 + session_queries()),
+        assert_num_queries(3 + visit_writes() + session_queries()),
         cache_commands([*session_commands(), "get", "get_many"]),
     ):
         posted = client.post(f"/v/{venue.code}/", {"nonce": "self"})

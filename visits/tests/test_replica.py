@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from ashyq.db import PIN_COOKIE, read_alias, replica_reads
+from ashyq.tests.test_outage import kill_database
 from visits.models import Visit
 from visits.tests.conftest import make_venue, make_visit, new_iin
 
@@ -111,6 +112,22 @@ def test_the_dashboard_and_the_export_read_the_replica(client, case_at_a_venue):
     for queries in (dashboard, export):
         assert queries.touching(queries.replica, "visits_visit")
         assert queries.touching(queries.primary, "visits_visit") == []
+
+
+def test_a_report_reads_the_primary_while_the_replica_is_down(
+    client, case_at_a_venue, monkeypatch, caplog
+):
+    venue = case_at_a_venue[0]
+    client.force_login(venue.organisation.admin)
+    kill_database(monkeypatch, "replica")
+
+    with CaptureQueriesContext(connections["default"]) as primary:
+        page = client.get(reverse("visits:venue_dashboard", args=[venue.pk]))
+
+    assert page.status_code == 200
+    assert Queries.touching(primary, "visits_visit")
+    assert "replica unavailable, the report reads the primary" in caplog.text
+    connections["replica"].close()
 
 
 def test_the_door_never_reads_the_replica(client, case_at_a_venue):

@@ -245,8 +245,10 @@ def busy_table(db) -> str:
     return busy_table_case(NOW)
 
 
+# On PostgreSQL each day's partition has its own copy of the index, named after it.
 INDEX_SCAN = re.compile(
-    r"(Bitmap Index Scan on|Index Scan using|Index Only Scan using) visit_venue_time"
+    r"(Bitmap Index Scan on|Index Scan using|Index Only Scan using) "
+    r"(visit_venue_time|visits_visit_\w+_venue_id_checked_in_at_idx)"
 )
 
 

@@ -17,8 +17,9 @@ from statuses.models import LabImport, StatusRecord
 from statuses.services import notify_transitions, record_add, record_lift
 from venues.models import Region
 from visits.contacts import ContactToMark, contacts_mark
+from visits.inside import visits_flag_worsened
 from visits.models import InsideAlert, Visit
-from visits.services import isolation_point_set, visits_flag_worsened
+from visits.services import isolation_point_set
 from visits.tests.conftest import (
     citizen,
     make_venue,

@@ -9,6 +9,7 @@ from statuses.models import StatusRecord
 from statuses.services import record_add
 from venues.models import Category, Organisation, Region, StaffMembership, Venue
 from visits.models import IsolationPoint, Visit
+from visits.partitions import create_days
 
 PEOPLE = [
     {
@@ -141,6 +142,9 @@ class Command(BaseCommand):
             venue=venues[0], user=User.objects.get(phone="+77010000002")
         )
         if not Visit.objects.exists():
+            # On PostgreSQL the days before today need their partitions (visits/partitions.py).
+            utc_today = now.astimezone(datetime.UTC).date()
+            create_days(utc_today - datetime.timedelta(days=n) for n in range(3))
             for hours_ago, person_phone, venue, admitted, code in [
                 # The red person sat in the café with the green one: a contact to trace.
                 (30, "+77010000001", venues[1], True, ""),

@@ -1,0 +1,78 @@
+"""The people inside each venue, as a counter on the venue row (Venue.occupancy).
+
+The check-in reads the counter under the venue's row lock instead of counting
+the open visits (the stadium ceiling in docs/scaling.md). Every path that opens
+or closes an admitted visit changes it under the same lock, and the order of
+locks is fixed so that two paths can never wait for each other:
+
+1. venue rows before visit rows: whoever closes a visit holds its venue's lock;
+2. venue rows in ascending id order: a check-in at venue B that moves the
+   person out of venue A locks A after B only when A > B; when A < B it starts
+   again, locking A first (services.VenueLockOrder).
+
+A periodic job recounts the open visits and fixes any drift (rows written
+around these paths: the admin, a restore, the bench's seeding), logging it.
+"""
+
+import logging
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Count, F
+from django.db.models.functions import Greatest
+
+from venues.models import Venue
+from visits.models import Visit
+
+logger = logging.getLogger(__name__)
+
+OPEN = {"admitted": True, "checked_out_at__isnull": True}
+
+
+def lock_venues(venue_ids: Iterable[int]) -> None:
+    """Lock these venue rows, in ascending id order, until the transaction ends."""
+    list(Venue.objects.select_for_update().filter(pk__in=venue_ids).order_by("pk").values("pk"))
+
+
+def occupancy_change(venue_id: int, change: int) -> None:
+    """Add `change` to the venue's counter; the caller holds its lock. Never below 0:
+    drift is the reconciling job's to fix, not a check-in's to fail on."""
+    Venue.objects.filter(pk=venue_id).update(occupancy=Greatest(F("occupancy") + change, 0))
+
+
+def open_visits_by_venue(venue_ids: Iterable[int] | None = None) -> dict[int, int]:
+    visits = Visit.objects.filter(**OPEN)
+    if venue_ids is not None:
+        visits = visits.filter(venue_id__in=venue_ids)
+    return dict(
+        visits.order_by()
+        .values("venue_id")
+        .annotate(people=Count("id"))
+        .values_list("venue_id", "people")
+    )
+
+
+def venues_reconcile_occupancy() -> int:
+    """Set each venue's counter to its open visits where they differ; how many were fixed.
+
+    The first comparison reads without locks; a venue that differs is counted
+    again under its lock, so a check-in between the two reads is no drift.
+    """
+    counted = open_visits_by_venue()
+    counters = dict(Venue.objects.filter(occupancy__gt=0).values_list("pk", "occupancy").order_by())
+    fixed = 0
+    for venue_id in sorted(set(counted) | set(counters)):
+        if counted.get(venue_id, 0) == counters.get(venue_id, 0):
+            continue
+        with transaction.atomic():
+            lock_venues([venue_id])
+            counter = Venue.objects.filter(pk=venue_id).values_list("occupancy", flat=True).first()
+            people = open_visits_by_venue([venue_id]).get(venue_id, 0)
+            if counter is None or counter == people:
+                continue
+            Venue.objects.filter(pk=venue_id).update(occupancy=people)
+        logger.warning(
+            "occupancy drift venue=%s counter=%s open_visits=%s fixed", venue_id, counter, people
+        )
+        fixed += 1
+    return fixed
