@@ -270,21 +270,33 @@ def reset_state(facts: dict) -> int:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM visits_visit WHERE id > %s", [facts["max_visit_id"]])
-        deleted = cursor.rowcount
-        # Seeded visits that earlier runs closed (a check-in elsewhere moves
-        # the person; a refused re-scan ends the stay) are open again.
-        cursor.execute(
-            "UPDATE visits_visit SET checked_out_at = NULL, checkout_method = '' "
-            "WHERE id <= %s AND checkout_method IN ('moved', 'refused') AND checked_out_at > %s",
-            [facts["max_visit_id"], facts["seeded_at"]],
-        )
+        deleted = restore_seeded_visits(cursor, facts)
         cursor.execute("DELETE FROM visits_statuslookup")
         cursor.execute("DELETE FROM django_session")
         if deleted:
             cursor.execute("VACUUM (ANALYZE) visits_visit")
     for alias in caches:
         caches[alias].clear()
+    return deleted
+
+
+def restore_seeded_visits(cursor, facts: dict, iins: list[str] | None = None) -> int:
+    """The visits as seeded: the runs' own visits and their double-tap nonces go,
+    the seeded visits they closed (a check-in elsewhere moves the person; a refused
+    re-scan ends the stay) open again, of everyone or of `iins`, and the venues'
+    counters follow. Without the nonces' removal a second round's requests, built
+    with the same nonces, would be answered as repeats of visits no longer there.
+    Returns how many visits were deleted."""
+    cursor.execute("DELETE FROM visits_visitnonce WHERE visit_id > %s", [facts["max_visit_id"]])
+    cursor.execute("DELETE FROM visits_visit WHERE id > %s", [facts["max_visit_id"]])
+    deleted = cursor.rowcount
+    cursor.execute(
+        "UPDATE visits_visit SET checked_out_at = NULL, checkout_method = '' "
+        "WHERE id <= %s AND checkout_method IN ('moved', 'refused') AND checked_out_at > %s "
+        "AND (%s::text[] IS NULL OR iin = ANY(%s))",
+        [facts["max_visit_id"], facts["seeded_at"], iins, iins],
+    )
+    cursor.execute(seeding.OCCUPANCY_RECOUNT)
     return deleted
 
 
@@ -807,14 +819,7 @@ def forget_run_visits(facts: dict, state: dict | None = None) -> None:
     from accounts.backends import user_cache_key
 
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM visits_visit WHERE id > %s", [facts["max_visit_id"]])
-        if state is not None:
-            cursor.execute(
-                "UPDATE visits_visit SET checked_out_at = NULL, checkout_method = '' "
-                "WHERE iin = ANY(%s) AND id <= %s AND checkout_method IN ('moved', 'refused') "
-                "AND checked_out_at > %s",
-                [state["iins"], facts["max_visit_id"], facts["seeded_at"]],
-            )
+        restore_seeded_visits(cursor, facts, iins=state["iins"] if state else None)
     if state is not None:
         keys = [user_cache_key(user_id) for user_id in state["user_ids"]]
         for start in range(0, len(keys), 1000):
