@@ -330,13 +330,18 @@ class StaffPageReads:
     flagged: bool
 
 
-# The staff page is rendered after every scan: its last scans and whether
+# The staff page is rendered after every scan: its last 10 scans and whether
 # anyone inside is flagged cost one statement; the flags themselves, with the
-# names staff see, are read only when there are any (almost never).
+# names staff see, are read only when there are any (almost never). The number
+# of scans is written into the statement, not bound: with LIMIT as a parameter
+# PostgreSQL never settles on the prepared generic plan and plans the statement
+# anew over every daily partition of the visits on each scan (4 ms of its CPU
+# at 30 days of 10 M visits, against 0.03 ms).
 _STAFF_PAGE = """
 SELECT 'scan', iin, status, admitted, checked_in_at, checked_out_at FROM (
     SELECT iin, status, admitted, checked_in_at, checked_out_at FROM visits_visit
-    WHERE venue_id = %s AND recorded_by_id IS NOT NULL ORDER BY checked_in_at DESC LIMIT %s
+    WHERE venue_id = %s AND recorded_by_id IS NOT NULL ORDER BY checked_in_at DESC
+    LIMIT 10
 ) recent
 UNION ALL
 SELECT 'flag', NULL, NULL, NULL, NULL, NULL WHERE EXISTS (
@@ -346,9 +351,9 @@ SELECT 'flag', NULL, NULL, NULL, NULL, NULL WHERE EXISTS (
 """
 
 
-def staff_page_reads(*, venue_id: int, recent: int = 10) -> StaffPageReads:
+def staff_page_reads(*, venue_id: int) -> StaffPageReads:
     with _cursor() as cursor:
-        cursor.execute(_STAFF_PAGE, [venue_id, recent, venue_id])
+        cursor.execute(_STAFF_PAGE, [venue_id, venue_id])
         rows = cursor.fetchall()
     scans = [
         RecentScan(
