@@ -240,9 +240,7 @@ def _visit_check_in(
         elif spent.venue_id != venue.id:
             raise _nonce_spent()
         else:
-            visit = Visit.objects.get(pk=spent.id, checked_in_at=spent.checked_in_at)
-            if user is not None and visit.user_id == user.pk:
-                visit.user = user
+            visit = _stored(spent, user)
             return CheckInResult(visit=visit, decision=decision_of(visit), repeated=True)
     # This person's open visits; a nonce's visit of theirs has been settled above.
     inside = [v for v in door.visits if v.iin == iin]
@@ -260,9 +258,7 @@ def _visit_check_in(
     occupancy = venue.occupancy - 1 if here is not None else venue.occupancy
     decision = admission_decision(status, facts, isolation, occupancy=occupancy)
     if here is not None and decision.admitted:
-        visit = Visit.objects.get(pk=here.id, checked_in_at=here.checked_in_at)
-        if user is not None and visit.user_id == user.pk:
-            visit.user = user
+        visit = _stored(here, user)
         logger.info("check-in venue=%s method=%s status=%s again", venue.id, method, status.value)
         return CheckInResult(visit=visit, decision=decision, repeated=True)
     moved = [v for v in inside if v.venue_id != venue.id] if decision.admitted else []
@@ -308,6 +304,15 @@ def _visit_check_in(
         decision=decision,
         closed_since=here.checked_in_at if here is not None and not decision.admitted else None,
     )
+
+
+def _stored(found: OpenVisit, user: User | None) -> Visit:
+    """The visit the door read found, as the answer shows it; the account the
+    check-in already holds stands in for the visit's, sparing a query."""
+    visit = Visit.objects.get(pk=found.id, checked_in_at=found.checked_in_at)
+    if user is not None and visit.user_id == user.pk:
+        visit.user = user
+    return visit
 
 
 def _close(visit: OpenVisit, *, checked_out_at: datetime.datetime, how: str) -> int:
