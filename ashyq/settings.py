@@ -108,8 +108,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
 ):
     # Statements sent through server-side binding cursors are prepared on their
     # first run. Django's ORM binds on the client and prepares nothing; only
-    # the check-in's fixed statements use such a cursor (visits.checkin_queries).
+    # the door's fixed statements use such a cursor (visits.checkin_queries),
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 0
+    # and each runs on its generic plan, which prunes the daily partitions of
+    # the visits as it starts: left to choose, PostgreSQL keeps re-planning
+    # statements that name a window of days (0.8 ms each time at 38 days,
+    # against 0.1 ms; docs/scaling.md). Through a pooler without prepared
+    # statements every statement is planned anew, so this stays off there.
+    DATABASES["default"]["OPTIONS"]["options"] = "-c plan_cache_mode=force_generic_plan"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     from psycopg import IsolationLevel
 

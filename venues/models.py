@@ -4,12 +4,13 @@ import secrets
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from accounts.models import user_reference
-from venues.rules import Zone
+from venues.rules import LONGEST_STAY, Zone
 
 # Unambiguous when printed or typed: no 0/O, 1/l/I.
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -199,6 +200,10 @@ class Venue(models.Model):
         _("maximum stay"),
         default=datetime.timedelta(hours=3),
         help_text=_("Visits still open after this long are closed automatically."),
+        validators=[
+            MinValueValidator(datetime.timedelta(minutes=1)),
+            MaxValueValidator(LONGEST_STAY),
+        ],
     )
     code = models.CharField(
         _("public code"), max_length=32, unique=True, default=new_venue_code, editable=False
@@ -226,6 +231,18 @@ class Venue(models.Model):
         verbose_name = _("venue")
         verbose_name_plural = _("venues")
         ordering = ["organisation_id", "id"]
+        constraints = [
+            # What the door's lookups of open visits rely on (LONGEST_STAY).
+            models.CheckConstraint(
+                condition=Q(
+                    max_stay__gte=datetime.timedelta(minutes=1), max_stay__lte=LONGEST_STAY
+                ),
+                name="venue_max_stay_range",
+                violation_error_message=_(
+                    "The maximum stay must be between one minute and 24 hours."
+                ),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -1,9 +1,15 @@
 """Venue rules (docs/rules.md §3) as pure functions: effective capacity and kiosk codes."""
 
+import datetime
 import hashlib
 import hmac
 import math
 from enum import StrEnum
+
+# The longest maximum stay a venue may set (docs/rules.md §3). An open visit
+# that began earlier has outlasted every venue's stay, so the door never looks
+# further back for one (visits.rules.open_window).
+LONGEST_STAY = datetime.timedelta(hours=24)
 
 
 class Zone(StrEnum):

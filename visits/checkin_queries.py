@@ -43,6 +43,7 @@ from django.utils.dateparse import parse_datetime
 
 from statuses.rules import RecordFacts, Source, Status
 from visits.models import Visit
+from visits.rules import open_window
 
 
 @dataclass(frozen=True)
@@ -111,9 +112,12 @@ WHERE (o.admin_id = %s OR EXISTS (
 # One statement, two kinds of rows, so that the reads after the lock cost
 # one round trip. Columns: kind, id, venue, text1, text2, three datetimes; the
 # records come first because PostgreSQL types a UNION's columns from left to right.
-# The nonce's visit is found through the guard, by its id and day: one
-# partition's primary key, where the person's open visits look in each day's
-# small partial index.
+# The nonce's visit is found through the guard, by its id and day, and the
+# person's open visits in each day's small partial index. Both look only
+# within the window an open visit can have begun in (visits.rules.open_window;
+# a nonce lives an hour), so PostgreSQL reads a day or two of the daily
+# partitions and prunes the rest as the prepared statement starts, instead
+# of opening every day's index.
 _AT_THE_DOOR = """
 SELECT 'record', id, NULL, status, source, valid_from, valid_until, lifted_at
 FROM statuses_statusrecord
@@ -121,12 +125,14 @@ WHERE iin = %s AND valid_from <= %s
   AND (valid_until IS NULL OR valid_until > %s) AND (lifted_at IS NULL OR lifted_at > %s)
 UNION ALL
 SELECT 'visit', id, venue_id, nonce, iin, checked_in_at, NULL, NULL
-FROM visits_visit WHERE iin = %s AND admitted AND checked_out_at IS NULL
+FROM visits_visit
+WHERE iin = %s AND admitted AND checked_out_at IS NULL AND checked_in_at > %s
+  AND checked_in_at <= %s
 UNION ALL
 SELECT 'visit', v.id, v.venue_id, v.nonce, v.iin, v.checked_in_at, NULL, NULL
 FROM visits_visitnonce n
 JOIN visits_visit v ON v.id = n.visit_id AND v.checked_in_at = n.checked_in_at
-WHERE n.nonce = %s
+WHERE n.nonce = %s AND v.checked_in_at > %s AND v.checked_in_at <= %s
 """
 
 
@@ -178,7 +184,8 @@ def lock_venue(
 def read_at_door(*, venue_id: int, iin: str, nonce: str, now: datetime.datetime) -> AtTheDoor:
     """What the admission rule needs that others may change: read after the lock."""
     moment = connection.ops.adapt_datetimefield_value(now)
-    params = [iin, moment, moment, moment, iin, nonce or None]
+    window = open_window_values(now)
+    params = [iin, moment, moment, moment, iin, *window, nonce or None, *window]
     visits, records = {}, []
     with _cursor() as cursor:
         cursor.execute(_AT_THE_DOOR, params)
@@ -196,6 +203,11 @@ def read_at_door(*, venue_id: int, iin: str, nonce: str, now: datetime.datetime)
         else:
             records.append(record_of(row_id, text1, text2, valid_from, valid_until, lifted_at))
     return AtTheDoor(visits=list(visits.values()), records=records)
+
+
+def open_window_values(now: datetime.datetime) -> list:
+    """visits.rules.open_window as a statement's two parameters."""
+    return [connection.ops.adapt_datetimefield_value(moment) for moment in open_window(now)]
 
 
 def record_of(
@@ -336,24 +348,32 @@ class StaffPageReads:
 # of scans is written into the statement, not bound: with LIMIT as a parameter
 # PostgreSQL never settles on the prepared generic plan and plans the statement
 # anew over every daily partition of the visits on each scan (4 ms of its CPU
-# at 30 days of 10 M visits, against 0.03 ms).
+# at 30 days of 10 M visits, against 0.03 ms). The page shows a scan's time
+# without its date, so it lists the last day's scans only; with the open
+# visits' window (visits.rules.open_window) both parts read a day or two of
+# the daily partitions, pruned as the statement starts.
 _STAFF_PAGE = """
 SELECT 'scan', iin, status, admitted, checked_in_at, checked_out_at FROM (
     SELECT iin, status, admitted, checked_in_at, checked_out_at FROM visits_visit
-    WHERE venue_id = %s AND recorded_by_id IS NOT NULL ORDER BY checked_in_at DESC
-    LIMIT 10
+    WHERE venue_id = %s AND recorded_by_id IS NOT NULL
+      AND checked_in_at > %s AND checked_in_at <= %s
+    ORDER BY checked_in_at DESC LIMIT 10
 ) recent
 UNION ALL
 SELECT 'flag', NULL, NULL, NULL, NULL, NULL WHERE EXISTS (
     SELECT 1 FROM visits_insidealert a JOIN visits_visit v ON v.id = a.visit_id
     WHERE v.venue_id = %s AND v.admitted AND v.checked_out_at IS NULL
+      AND v.checked_in_at > %s AND v.checked_in_at <= %s
 )
 """
+RECENT_SCANS = datetime.timedelta(hours=24)
 
 
-def staff_page_reads(*, venue_id: int) -> StaffPageReads:
+def staff_page_reads(*, venue_id: int, now: datetime.datetime) -> StaffPageReads:
+    since, until = open_window_values(now)
+    recent = connection.ops.adapt_datetimefield_value(now - RECENT_SCANS)
     with _cursor() as cursor:
-        cursor.execute(_STAFF_PAGE, [venue_id, venue_id])
+        cursor.execute(_STAFF_PAGE, [venue_id, recent, until, venue_id, since, until])
         rows = cursor.fetchall()
     scans = [
         RecentScan(

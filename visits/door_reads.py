@@ -4,10 +4,11 @@ The venue page a QR opens and the answer page after "Enter" are, with the
 check-in itself, the three requests of every citizen's check-in. Each shows
 the person's status now and what the venue says of it, so each needs their
 status records, their place of home isolation (the rule reads it for yellow)
-and one visit. Read through querysets these were two or three statements and
-as many model instances; here each page asks once, and gets back plain
-values: a row per active status record, the visit and the place repeated on
-each (or one row with no record, for blue).
+and one visit (an open one looked up only within the window an open visit
+can have begun in: visits.rules.open_window). Read through querysets these
+were two or three statements and as many model instances; here each page asks
+once, and gets back plain values: a row per active status record, the visit
+and the place repeated on each (or one row with no record, for blue).
 
 The statements run through the check-in's cursor (prepared once per
 connection on PostgreSQL) and read the same tables as the check-in; they
@@ -21,7 +22,7 @@ from django.db import connection
 
 from statuses.rules import Derived, Status, derive_status
 from venues.cards import VenueCard
-from visits.checkin_queries import _aware, _cursor, record_of
+from visits.checkin_queries import _aware, _cursor, open_window_values, record_of
 from visits.rules import Decision, Point, status_decision
 from visits.services import venue_facts
 
@@ -45,6 +46,7 @@ FROM (SELECT %s AS iin) person
 LEFT JOIN (
     SELECT id, checked_in_at FROM visits_visit
     WHERE venue_id = %s AND iin = %s AND admitted AND checked_out_at IS NULL
+        AND checked_in_at > %s AND checked_in_at <= %s
     ORDER BY checked_in_at LIMIT 1
 ) here ON TRUE
 """
@@ -124,7 +126,8 @@ def venue_page_reads(
 ) -> tuple[Person, OpenHere | None]:
     """The person's status and place, and their open visit at this venue."""
     with _cursor() as cursor:
-        cursor.execute(_VENUE_PAGE, [iin, venue_id, iin, *_moment(now)])
+        window = open_window_values(now)
+        cursor.execute(_VENUE_PAGE, [iin, venue_id, iin, *window, *_moment(now)])
         rows = cursor.fetchall()
     visit_id, checked_in_at = rows[0][:2]
     here = None if visit_id is None else OpenHere(pk=visit_id, checked_in_at=_aware(checked_in_at))

@@ -15,6 +15,7 @@ from statuses.rules import Derived, Status
 from statuses.selectors import statuses_at
 from statuses.services import STATUS_IN_SENTENCE
 from visits.models import InsideAlert, IsolationPoint, Visit
+from visits.occupancy import open_now
 from visits.rules import Point, admission_decision
 from visits.services import venue_facts
 
@@ -41,8 +42,7 @@ def visits_flag_worsened(*, iins: Iterable[str], now: datetime.datetime) -> int:
         inside.extend(
             Visit.objects.filter(
                 iin__in=iins[start : start + _FLAG_CHUNK],
-                admitted=True,
-                checked_out_at__isnull=True,
+                **open_now(now),
             ).select_related("venue__category", "venue__region")
         )
     if not inside:

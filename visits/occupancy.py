@@ -14,6 +14,7 @@ A periodic job recounts the open visits and fixes any drift (rows written
 around these paths: the admin, a restore, the bench's seeding), logging it.
 """
 
+import datetime
 import logging
 from collections.abc import Iterable
 
@@ -23,10 +24,20 @@ from django.db.models.functions import Greatest
 
 from venues.models import Venue
 from visits.models import Visit
+from visits.rules import open_window
 
 logger = logging.getLogger(__name__)
 
 OPEN = {"admitted": True, "checked_out_at__isnull": True}
+
+
+def open_now(now: datetime.datetime, prefix: str = "") -> dict:
+    """Lookups of the visits open at `now`, within the window an open visit
+    can have begun in (visits.rules.open_window); `prefix` reaches them
+    through a relation (`"visit__"`)."""
+    since, until = open_window(now)
+    lookups = {**OPEN, "checked_in_at__gt": since, "checked_in_at__lte": until}
+    return {prefix + name: value for name, value in lookups.items()}
 
 
 def lock_venues(venue_ids: Iterable[int]) -> None:

@@ -5,6 +5,7 @@ like the spec. Denials carry a code for machines and a message for people;
 the message is lazy, so each side reads it in their own language.
 """
 
+import datetime
 import math
 from dataclasses import dataclass
 
@@ -12,10 +13,29 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from statuses.rules import Status
+from venues.rules import LONGEST_STAY
 
 # Yellow status may shop for food and medicine near home (docs/rules.md §2).
 YELLOW_RADIUS_METRES = 500
 EARTH_RADIUS_METRES = 6_371_008.8
+
+
+# Web servers' clocks agree to well within this: a visit that another server
+# stamped a moment ahead of this one's clock is still found.
+CLOCK_ALLOWANCE = datetime.timedelta(minutes=5)
+
+
+def open_window(now: datetime.datetime) -> tuple[datetime.datetime, datetime.datetime]:
+    """When a visit still open at `now` can have begun (docs/rules.md §4):
+    after the first moment and no later than the second.
+
+    A visit still open from before the window has outlasted its venue's
+    maximum stay, whatever the venue: the person has left, and the automatic
+    check-out records it when the stay ran out. The door looks no further, so
+    on PostgreSQL its lookups of open visits read a day or two of the visits'
+    daily partitions and skip the other thirty.
+    """
+    return now - LONGEST_STAY, now + CLOCK_ALLOWANCE
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from accounts.models import User
 from venues.cards import VenueCard
 from venues.models import Venue
 from visits.models import InsideAlert, IsolationPoint, Visit
+from visits.occupancy import open_now
 
 OPEN = Q(admitted=True, checked_out_at__isnull=True)
 
@@ -131,8 +132,7 @@ def worsened_inside(
     alerts = (
         InsideAlert.objects.filter(
             visit__venue_id=venue.pk,
-            visit__admitted=True,
-            visit__checked_out_at__isnull=True,
+            **open_now(now, "visit__"),
             record__lifted_at__isnull=True,
         )
         .filter(Q(record__valid_until__isnull=True) | Q(record__valid_until__gt=now))

@@ -14,8 +14,15 @@ from venues.models import Venue
 from venues.rules import effective_capacity, kiosk_token_valid
 from visits.checkin_queries import LockedVenue, OpenVisit, insert_visit, lock_venue, read_at_door
 from visits.models import IsolationPoint, Visit, VisitNonce
-from visits.occupancy import OPEN, lock_venues, occupancy_change
-from visits.rules import ADMITTED, DENIALS, Decision, Point, VenueFacts, admission_decision
+from visits.occupancy import OPEN, lock_venues, occupancy_change, open_now
+from visits.rules import (
+    ADMITTED,
+    DENIALS,
+    Decision,
+    Point,
+    VenueFacts,
+    admission_decision,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -326,17 +333,17 @@ def _close(visit: OpenVisit, *, checked_out_at: datetime.datetime, how: str) -> 
 def visit_check_out_self(*, visit_id: int, user: User, now: datetime.datetime | None = None) -> int:
     """The visitor leaves. Returns 1 if an open visit was closed, 0 if it was not open."""
     # The venue's lock before the visit's row (visits/occupancy.py), found through the visit.
+    now = now or timezone.now()
     venue_id = (
         Venue.objects.select_for_update(of=("self",))
-        .filter(visits__pk=visit_id, visits__user=user, visits__admitted=True)
-        .filter(visits__checked_out_at__isnull=True)
+        .filter(visits__pk=visit_id, visits__user=user, **open_now(now, "visits__"))
         .values_list("pk", flat=True)
         .first()
     )
     if venue_id is None:
         return 0
-    closed = Visit.objects.filter(pk=visit_id, user=user, **OPEN).update(
-        checked_out_at=now or timezone.now(), checkout_method=Visit.Checkout.SELF
+    closed = Visit.objects.filter(pk=visit_id, user=user, **open_now(now)).update(
+        checked_out_at=now, checkout_method=Visit.Checkout.SELF
     )
     if closed:
         occupancy_change(venue_id, -closed)
@@ -356,7 +363,7 @@ def visit_check_out_by_staff(
         raise _organisation_pending()
     # Whoever closes a visit here holds the venue's lock, as this does: the
     # visit read now is still open when it is closed.
-    visit = Visit.objects.filter(venue_id=venue_id, iin=iin, **OPEN).first()
+    visit = Visit.objects.filter(venue_id=venue_id, iin=iin, **open_now(now)).first()
     if visit is None:
         raise CheckInError("not_inside", _("This person is not checked in here."))
     visit.checked_out_at = now

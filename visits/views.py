@@ -127,7 +127,7 @@ def _staff_context(
     organisation_verified: bool = True,
 ) -> dict:
     # Only what the page shows, in one statement: it is rendered after every scan.
-    reads = staff_page_reads(venue_id=venue.pk)
+    reads = staff_page_reads(venue_id=venue.pk, now=timezone.now())
     return {
         "venue": venue,
         "organisation_verified": organisation_verified,

@@ -176,6 +176,22 @@ def venue_change_form(venue: Venue, **changes) -> dict:
     return {key: value for key, value in data.items() if value is not False}
 
 
+@pytest.mark.parametrize(
+    ("max_stay", "valid"), [("24:00:00", True), ("24:01:00", False), ("00:00:00", False)]
+)
+def test_the_admin_keeps_the_maximum_stay_within_a_day(admin_client, max_stay, valid):
+    venue = VenueFactory()
+    url = reverse("admin:venues_venue_change", args=[venue.pk])
+
+    response = admin_client.post(url, venue_change_form(venue, max_stay=max_stay))
+
+    venue.refresh_from_db()
+    assert response.status_code == (302 if valid else 200)
+    assert (venue.max_stay == datetime.timedelta(hours=24)) is valid
+    if not valid:
+        assert "Ensure this value is" in response.content.decode()
+
+
 def test_suspending_in_the_change_form_needs_a_reason(admin_client):
     venue = VenueFactory()
     url = reverse("admin:venues_venue_change", args=[venue.pk])

@@ -200,11 +200,36 @@ def test_a_last_scan_reads_as_time_iin_status_and_outcome(client, admitted, stay
     )
     client.force_login(staff)
 
-    html = text_of(client.get(staff_url(venue)))
+    with time_machine.travel(entered + datetime.timedelta(hours=1), tick=False):
+        html = text_of(client.get(staff_url(venue)))
 
-    rows = [row.strip() for row in re.findall(r'<li class="history-item">(.*?)</li>', html)]
     dot = '<span class="dot status-blue" aria-hidden="true"></span>'
-    assert rows == [f"{dot} 09:30 · {masked(visit.iin)} {ends}"]
+    assert last_scans(html) == [f"{dot} 09:30 · {masked(visit.iin)} {ends}"]
+
+
+def last_scans(html: str) -> list[str]:
+    return [row.strip() for row in re.findall(r'<li class="history-item">(.*?)</li>', html)]
+
+
+@pytest.mark.parametrize(("hours_ago", "listed"), [(23, True), (25, False)])
+def test_the_last_scans_are_of_the_last_day(client, hours_ago, listed):
+    # A row shows the time without the date: yesterday's 09:30 would read as today's.
+    venue = make_venue()
+    staff = staff_member(venue)
+    now = datetime.datetime(2026, 3, 12, 4, 30, tzinfo=datetime.UTC)
+    make_visit(
+        venue,
+        method="staff_iin",
+        recorded_by=staff,
+        checked_in_at=now - datetime.timedelta(hours=hours_ago),
+        checked_out_at=now - datetime.timedelta(hours=hours_ago - 1),
+    )
+    client.force_login(staff)
+
+    with time_machine.travel(now, tick=False):
+        html = text_of(client.get(staff_url(venue)))
+
+    assert len(last_scans(html)) == int(listed)
 
 
 # Who may use the page
