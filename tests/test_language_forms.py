@@ -23,8 +23,13 @@ from visits.models import IsolationPoint
 pytestmark = pytest.mark.django_db
 
 
-def test_sign_in_forms_answer_in_the_language(language, sample):
-    reader = Reader(language, sample)
+@pytest.fixture
+def reader(language, sample) -> Reader:
+    """Reads each answer in the test's language; a test ends with `reader.assert_read()`."""
+    return Reader(language, sample)
+
+
+def test_sign_in_forms_answer_in_the_language(language, reader):
     client = client_for(language=language)
     request_url = reverse("account_request_login_code")
     for phone in ["", "12345", "abc", "+1 202 555 0123", "+7 727 258 00 00", "+44 7911 123456"]:
@@ -38,8 +43,7 @@ def test_sign_in_forms_answer_in_the_language(language, sample):
     reader.assert_read()
 
 
-def test_the_profile_form_answers_in_the_language(language, sample):
-    reader = Reader(language, sample)
+def test_the_profile_form_answers_in_the_language(language, sample, reader):
     client = client_for(sample.citizens["no_iin"], language)
     url = reverse("profile")
     taken = sample.citizens["green"].iin
@@ -61,8 +65,7 @@ def test_the_profile_form_answers_in_the_language(language, sample):
     reader.assert_read()
 
 
-def test_the_isolation_point_form_answers_in_the_language(language, sample):
-    reader = Reader(language, sample)
+def test_the_isolation_point_form_answers_in_the_language(language, sample, reader):
     client = client_for(sample.citizens["yellow_nowhere"], language)
     url = reverse("visits:isolation_point")
     valid = {"address": "Абай даңғылы 12", "latitude": "43.2395", "longitude": "76.8899"}
@@ -106,8 +109,7 @@ UNTRANSLATED_BY_DJANGO = [
 ]
 
 
-def test_the_registration_form_answers_in_the_language(language, sample):
-    reader = Reader(language, sample)
+def test_the_registration_form_answers_in_the_language(language, sample, reader):
     client = client_for(sample.citizens["green"], language)
     url = reverse("venues:register")
     organisation = {"org-bin": "050140001246", "org-legal_name": "ТОО «Арман»"}
@@ -127,8 +129,7 @@ def test_the_registration_form_answers_in_the_language(language, sample):
     reader.assert_read()
 
 
-def test_the_venue_forms_answer_in_the_language(language, sample):
-    reader = Reader(language, sample)
+def test_the_venue_forms_answer_in_the_language(language, sample, reader):
     client = client_for(sample.owner, language)
     add = reverse("venues:add", args=[sample.organisation.pk])
     settings_url = reverse("venues:settings", args=[sample.grocery.pk])
@@ -141,8 +142,7 @@ def test_the_venue_forms_answer_in_the_language(language, sample):
     reader.assert_read()
 
 
-def test_the_staff_forms_answer_in_the_language(language, sample):
-    reader = Reader(language, sample)
+def test_the_staff_forms_answer_in_the_language(language, sample, reader):
     admin = client_for(sample.owner, language)
     invite = reverse("venues:staff", args=[sample.grocery.pk])
     for phone in ["", "12345", "+1 202 555 0123", "+7 727 258 00 00"]:
@@ -195,8 +195,7 @@ def test_the_staff_forms_answer_in_the_language(language, sample):
     reader.assert_read()
 
 
-def test_checking_in_and_out_answers_in_the_language(language, sample):
-    reader = Reader(language, sample)
+def test_checking_in_and_out_answers_in_the_language(language, sample, reader):
     for colour, venue in [
         ("blue", sample.cafe),
         ("yellow", sample.cafe),
@@ -219,8 +218,7 @@ def test_checking_in_and_out_answers_in_the_language(language, sample):
     reader.assert_read()
 
 
-def test_error_pages_speak_the_language(language, sample):
-    reader = Reader(language, sample)
+def test_error_pages_speak_the_language(language, sample, reader):
     reader.crawl(client_for(language=language), "/no-such-page/")
     reader.crawl(
         client_for(sample.staff, language),
@@ -280,8 +278,7 @@ def test_every_sms_speaks_the_language(
 
 
 @pytest.mark.parametrize("language", ["kk", "ru"])
-def test_django_own_form_messages_are_in_the_language(language, sample):
-    reader = Reader(language, sample)
+def test_django_own_form_messages_are_in_the_language(language, sample, reader):
     owner = client_for(sample.owner, language)
     organisation = {"org-bin": "050140001246", "org-legal_name": "ТОО «Арман»"}
     for mistake in UNTRANSLATED_BY_DJANGO:
@@ -314,8 +311,7 @@ def test_django_own_form_messages_are_in_the_language(language, sample):
     reader.assert_read()
 
 
-def test_answer_screens_and_a_fixed_isolation_place_speak_the_language(language, sample):
-    reader = Reader(language, sample)
+def test_answer_screens_and_a_fixed_isolation_place_speak_the_language(language, sample, reader):
     # Admitted while blue, red since: the answer page and the venue page both
     # say so, with the status at entry and now.
     turned = person("Нұрлан Әбенов", language=language)

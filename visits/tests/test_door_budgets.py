@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.utils import timezone
 
+from accounts.tests.clients import text_of
 from venues.cards import venue_card
 from visits.models import Visit
 from visits.tests.conftest import (
@@ -81,10 +82,6 @@ def session_commands() -> list[str]:
 
 def template_names(response) -> list[str]:
     return [template.name for template in response.templates]
-
-
-def text_of(response) -> str:
-    return " ".join(response.content.decode().split())
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
+from accounts.tests.clients import text_of
 from statuses.services import record_add
 from visits.models import StatusLookup, Visit
 from visits.services import CheckInError, visit_check_in
@@ -22,18 +23,11 @@ from visits.tests.conftest import (
     visit_writes,
 )
 from visits.tests.test_capacity import needs_postgresql
+from visits.tests.test_staff import scan
 
 pytestmark = pytest.mark.django_db
 
 NONCE_SPENT = "This check-in was already sent for another venue. Scan the code again."
-
-
-def text_of(response) -> str:
-    return " ".join(response.content.decode().split())
-
-
-def scan(client, venue, iin: str, **fields):
-    return client.post(f"/staff/{venue.pk}/", {"q": iin, "mode": "entry", **fields})
 
 
 def positive_pcr(iin: str) -> None:

@@ -8,12 +8,9 @@ from accounts.identifiers import SCAN_MESSAGES
 from accounts.tests.clients import text_of
 from visits.models import Visit
 from visits.tests.conftest import citizen, make_venue, new_iin, staff_member
+from visits.tests.test_staff import scan
 
 pytestmark = pytest.mark.django_db
-
-
-def scan(client, venue, q: str, **fields):
-    return client.post(f"/staff/{venue.pk}/", {"q": q, "mode": "entry", **fields})
 
 
 def test_an_id_card_barcode_checks_in_the_iin_inside_it(client):
