@@ -22,14 +22,17 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 STATE="$ROOT/var/cluster"
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
-PRIMARY_PORT="${CLUSTER_PRIMARY_PORT:-55432}"
-REPLICA_PORT="${CLUSTER_REPLICA_PORT:-55433}"
-BOUNCER_PORT="${CLUSTER_PGBOUNCER_PORT:-56432}"
-BROKER_PORT="${CLUSTER_BROKER_PORT:-56379}"
-CACHE_PORT="${CLUSTER_CACHE_PORT:-56380}"
-WEB_PORTS=("${CLUSTER_WEB1_PORT:-58001}" "${CLUSTER_WEB2_PORT:-58002}")
+# Below 32768: ports in Linux's ephemeral range (32768-60999) are handed out
+# to outgoing connections, and a server that starts after a load run could
+# find its port taken by one of them ("Address already in use").
+PRIMARY_PORT="${CLUSTER_PRIMARY_PORT:-25432}"
+REPLICA_PORT="${CLUSTER_REPLICA_PORT:-25433}"
+BOUNCER_PORT="${CLUSTER_PGBOUNCER_PORT:-26432}"
+BROKER_PORT="${CLUSTER_BROKER_PORT:-26379}"
+CACHE_PORT="${CLUSTER_CACHE_PORT:-26380}"
+WEB_PORTS=("${CLUSTER_WEB1_PORT:-28001}" "${CLUSTER_WEB2_PORT:-28002}")
 WEB_WORKERS="${CLUSTER_WEB_WORKERS:-2}"
-GATEWAY_PORT="${CLUSTER_SMS_GATEWAY_PORT:-57001}"
+GATEWAY_PORT="${CLUSTER_SMS_GATEWAY_PORT:-27001}"
 DB_NAME=ashyq
 VENV="$ROOT/.venv/bin"
 
@@ -114,7 +117,10 @@ max_connections = 100
 EOF
     fi
     log "PostgreSQL primary on $PRIMARY_PORT"
-    pg_ready "$PRIMARY_PORT" || as_postgres "$PG_BIN/pg_ctl" -D "$data" -l "$STATE/log/pg-primary.log" -w start >/dev/null
+    # The port on the command line too: a data directory made with other ports
+    # (CLUSTER_PRIMARY_PORT, an older checkout) follows the ones set now.
+    pg_ready "$PRIMARY_PORT" || as_postgres "$PG_BIN/pg_ctl" -D "$data" -l "$STATE/log/pg-primary.log" \
+        -o "-p $PRIMARY_PORT" -w start >/dev/null
     if ! as_postgres psql -h 127.0.0.1 -p "$PRIMARY_PORT" -U postgres -tAc \
         "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'" postgres | grep -q 1; then
         as_postgres psql -q -h 127.0.0.1 -p "$PRIMARY_PORT" -U postgres -c "CREATE DATABASE $DB_NAME" postgres
@@ -145,7 +151,9 @@ hot_standby_feedback = on
 EOF
     fi
     log "PostgreSQL replica on $REPLICA_PORT"
-    pg_ready "$REPLICA_PORT" || as_postgres "$PG_BIN/pg_ctl" -D "$data" -l "$STATE/log/pg-replica.log" -w start >/dev/null
+    pg_ready "$REPLICA_PORT" || as_postgres "$PG_BIN/pg_ctl" -D "$data" -l "$STATE/log/pg-replica.log" \
+        -o "-p $REPLICA_PORT -c primary_conninfo='host=127.0.0.1 port=$PRIMARY_PORT user=postgres'" \
+        -w start >/dev/null
 }
 
 start_pgbouncer() {

@@ -188,6 +188,14 @@ def drill(traffic: Traffic, name: str) -> dict:
     failures = []
     if result.lost_visits:
         failures.append(f"{len(result.lost_visits)} check-ins answered but not recorded")
+    if len(record.visits) < result.visits_recorded / 2:
+        # Every recorded check-in but those cut off by the fault was answered:
+        # fewer named means the load no longer finds the visit in the answers,
+        # and "none lost" would hold for want of looking.
+        failures.append(
+            f"only {len(record.visits)} of {result.visits_recorded} check-ins recorded were "
+            "named in an answer"
+        )
     if result.codes_without_row or result.undelivered:
         lost = len(result.codes_without_row) + len(result.undelivered)
         failures.append(f"{lost} SMS lost")

@@ -166,7 +166,10 @@ class Traffic:
             status, _, headers = self.fetch(
                 browser, url, {"csrfmiddlewaretoken": token, "nonce": uuid.uuid4().hex}
             )
-            visit = VISIT_IN_LOCATION.search(headers.get("Location", "")) if status == 302 else None
+            # The POST answers with the answer page and names its address
+            # (Content-Location); a redirect to it would name it in Location.
+            header = {200: "Content-Location", 302: "Location"}.get(status, "")
+            visit = VISIT_IN_LOCATION.search(headers.get(header, "")) if header else None
             if visit:
                 with self.record.lock:
                     self.record.visits.add(int(visit.group(1)))
@@ -239,7 +242,7 @@ def cluster(*args: str) -> None:
 
 def running() -> bool:
     try:
-        port = os.environ.get("CLUSTER_WEB1_PORT", "58001")
+        port = os.environ.get("CLUSTER_WEB1_PORT", "28001")
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
             return answer.status == 200
     except OSError:
