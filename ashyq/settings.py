@@ -103,6 +103,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A database host that drops packets (a network partition, a replica's host
+# gone) would hold a worker for the operating system's TCP timeout, about two
+# minutes; connecting gives up after this many seconds instead, and the page
+# answers "try again" (ashyq/outage.py) or reads the primary (ashyq/db.py).
+DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 5)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = DATABASE_CONNECT_TIMEOUT
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
     "DATABASE_PREPARED_STATEMENTS", True
 ):
@@ -136,6 +143,8 @@ if DATABASE_REPLICA_URL:
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = DATABASE_CONNECT_TIMEOUT
     # Tests read the primary's test database through a second connection
     # instead of creating a database on a read-only server.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}

@@ -5,7 +5,9 @@ port, the rate limits and the sessions use a Redis nobody listens on.
 """
 
 import logging
+import signal
 import socket
+import time
 
 import pytest
 from django.conf import settings
@@ -14,6 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
+from ashyq.db import replica_answers
 from visits.tests.conftest import make_venue
 
 REQUEST_URL = reverse("account_request_login_code")
@@ -135,3 +138,37 @@ def test_any_other_error_is_still_the_500_page(monkeypatch):
 
     assert response.status_code == 500
     assert "<h1>Something went wrong</h1>" in response.content.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="libpq's connect_timeout")
+@pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+def test_a_replica_that_never_answers_is_given_up_within_the_connect_timeout(monkeypatch):
+    # A host that drops packets: the connection opens and nothing ever answers.
+    # Without a timeout libpq waits for ever, and the worker with it.
+    assert {
+        connections[alias].settings_dict["OPTIONS"]["connect_timeout"]
+        for alias in ("default", "replica")
+    } == {settings.DATABASE_CONNECT_TIMEOUT}
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        replica = connections["replica"]
+        replica.close()
+        options = {**replica.settings_dict["OPTIONS"], "connect_timeout": 1}
+        dead = {"HOST": "127.0.0.1", "PORT": silent.getsockname()[1], "OPTIONS": options}
+        monkeypatch.setattr(replica, "settings_dict", {**replica.settings_dict, **dead})
+        signal.signal(signal.SIGALRM, _hung)
+        signal.alarm(10)
+        started = time.monotonic()
+        try:
+            answers = replica_answers()
+        finally:
+            signal.alarm(0)
+        replica.close()
+
+    assert answers is False
+    assert time.monotonic() - started < 5
+
+
+def _hung(*_args) -> None:
+    raise AssertionError("connecting to a silent replica did not give up")
