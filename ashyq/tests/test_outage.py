@@ -157,13 +157,14 @@ def test_a_replica_that_never_answers_is_given_up_within_the_connect_timeout(mon
         options = {**replica.settings_dict["OPTIONS"], "connect_timeout": 1}
         dead = {"HOST": "127.0.0.1", "PORT": silent.getsockname()[1], "OPTIONS": options}
         monkeypatch.setattr(replica, "settings_dict", {**replica.settings_dict, **dead})
-        signal.signal(signal.SIGALRM, _hung)
+        previous = signal.signal(signal.SIGALRM, _hung)
         signal.alarm(10)
         started = time.monotonic()
         try:
             answers = replica_answers()
         finally:
             signal.alarm(0)
+            signal.signal(signal.SIGALRM, previous)
         replica.close()
 
     assert answers is False
