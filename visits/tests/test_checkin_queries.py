@@ -210,3 +210,13 @@ def test_the_door_statements_run_on_their_generic_plans():
 
     assert len(plans) == 3
     assert all(custom == 0 and generic >= 8 for generic, custom in plans), plans
+
+
+def test_the_venue_page_looks_up_the_open_visit_here_without_ordering_the_day():
+    # Ordered by time within the day's window, the lookup was planned as a walk
+    # down the day's time index at a busy venue (docs/scaling.md, the soak).
+    # The plan needs a day's worth of skewed visits to appear, so the rule is
+    # read from the statement: at most one open visit per person and venue.
+    here = door_reads._VENUE_PAGE.split("LEFT JOIN (", 1)[1].split(") here", 1)[0]
+    assert "visits_visit" in here
+    assert "ORDER BY" not in here
