@@ -21,7 +21,7 @@ from tests.pages import page_problems
 from tests.sample import Sample, new_iin, person
 from venues.models import Organisation, Venue
 from visits.models import Visit
-from visits.selectors import OPEN
+from visits.occupancy import OPEN
 
 VENUE_COPY = (
     "name",
@@ -160,7 +160,7 @@ def test_a_responsible_person_and_an_organisation_admin_meet_no_english(language
         "&done=exit",
         # Someone scanned again who may stay: "already inside since".
         reverse("visits:staff", args=[grocery])
-        + f"?visit={Visit.objects.filter(OPEN, venue=sample.grocery).first().pk}"
+        + f"?visit={Visit.objects.filter(**OPEN, venue=sample.grocery).first().pk}"
         "&mode=entry&again=1",
     )
     admin = client_for(sample.owner, language)

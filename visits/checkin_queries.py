@@ -42,7 +42,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from statuses.rules import RecordFacts, Source, Status
-from visits.models import Visit
+from visits import occupancy
+from visits.models import Visit, VisitNonce
 from visits.rules import open_window
 
 
@@ -235,8 +236,6 @@ _VALUES = ", ".join(["%s"] * len(_VISIT_FIELDS))
 # Names from the models, values as parameters. Each statement below is fixed
 # text, so that PostgreSQL prepares it once per connection.
 _INSERT = f"INSERT INTO visits_visit ({_COLUMNS}) VALUES ({_VALUES}) RETURNING id"  # noqa: S608
-_GUARD = "INSERT INTO visits_visitnonce (nonce, visit_id, checked_in_at) VALUES (%s, %s, %s)"
-_COUNT = "UPDATE venues_venue SET occupancy = MAX(occupancy + %s, 0) WHERE id = %s"
 # PostgreSQL runs every part of a WITH, referenced or not, in one statement:
 # the nonce takes the visit's id from the sequence, and a nonce already in
 # the guard fails the statement on its primary key before any visit is written.
@@ -261,28 +260,32 @@ def insert_visit(visit: Visit, *, occupancy_change: int = 0) -> None:
 
     Its nonce, if any, goes into the double-tap guard (VisitNonce) and the
     venue's occupancy counter changes by `occupancy_change`, in the same
-    statement on PostgreSQL; SQLite, which allows no INSERT inside WITH,
-    sends them one by one in the same transaction. A nonce already guarded
-    raises IntegrityError. The columns come from the model, so a new field is
-    written too. Like `bulk_create`, it sends no pre_save or post_save signals.
+    statement on PostgreSQL; SQLite, which allows no INSERT inside WITH, writes
+    them one by one through the ORM in the same transaction. A nonce already
+    guarded raises IntegrityError. The columns come from the model, so a new
+    field is written too. Like `bulk_create`, it sends no pre_save or
+    post_save signals.
     """
     values = [
         field.get_db_prep_save(field.pre_save(visit, True), connection) for field in _VISIT_FIELDS
     ]
-    moment = connection.ops.adapt_datetimefield_value(visit.checked_in_at)
+    postgresql = connection.vendor == "postgresql"
     with _cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if postgresql:
+            moment = connection.ops.adapt_datetimefield_value(visit.checked_in_at)
             params = [visit.nonce, moment] if visit.nonce else []
             params += [occupancy_change, visit.venue_id] if occupancy_change else []
             cursor.execute(_POSTGRESQL[bool(visit.nonce), bool(occupancy_change)], params + values)
-            visit.pk = cursor.fetchone()[0]
         else:
             cursor.execute(_INSERT, values)
-            visit.pk = cursor.fetchone()[0]
-            if visit.nonce:
-                cursor.execute(_GUARD, [visit.nonce, visit.pk, moment])
-            if occupancy_change:
-                cursor.execute(_COUNT, [occupancy_change, visit.venue_id])
+        visit.pk = cursor.fetchone()[0]
+    if not postgresql:
+        if visit.nonce:
+            VisitNonce.objects.create(
+                nonce=visit.nonce, visit_id=visit.pk, checked_in_at=visit.checked_in_at
+            )
+        if occupancy_change:
+            occupancy.occupancy_change(visit.venue_id, occupancy_change)
     visit._state.adding = False
     visit._state.db = connection.alias
 

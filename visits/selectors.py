@@ -10,19 +10,12 @@ from accounts.models import User
 from venues.cards import VenueCard
 from venues.models import Venue
 from visits.models import InsideAlert, IsolationPoint, Visit
-from visits.occupancy import open_now
-
-OPEN = Q(admitted=True, checked_out_at__isnull=True)
+from visits.occupancy import open_now, open_visits_by_venue
 
 
 def occupancy(venue_ids: Iterable[int]) -> dict[int, int]:
     """People inside now, per venue, in one query over the open-visit index."""
-    rows = (
-        Visit.objects.filter(OPEN, venue_id__in=list(venue_ids))
-        .values("venue_id")
-        .annotate(inside=Count("id"))
-    )
-    return {row["venue_id"]: row["inside"] for row in rows}
+    return open_visits_by_venue(list(venue_ids))
 
 
 def isolation_place(iin: str) -> IsolationPoint | None:

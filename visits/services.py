@@ -322,7 +322,7 @@ def _stored(found: OpenVisit, user: User | None) -> Visit:
     return visit
 
 
-def _close(visit: OpenVisit, *, checked_out_at: datetime.datetime, how: str) -> int:
+def _close(visit: OpenVisit | Visit, *, checked_out_at: datetime.datetime, how: str) -> int:
     """Close an open visit whose venue's lock is held; 1 if it was still open, else 0."""
     return Visit.objects.filter(pk=visit.id, checked_in_at=visit.checked_in_at, **OPEN).update(
         checked_out_at=checked_out_at, checkout_method=how
@@ -366,12 +366,9 @@ def visit_check_out_by_staff(
     visit = Visit.objects.filter(venue_id=venue_id, iin=iin, **open_now(now)).first()
     if visit is None:
         raise CheckInError("not_inside", _("This person is not checked in here."))
+    occupancy_change(venue_id, -_close(visit, checked_out_at=now, how=Visit.Checkout.STAFF))
     visit.checked_out_at = now
     visit.checkout_method = Visit.Checkout.STAFF
-    Visit.objects.filter(pk=visit.pk, checked_in_at=visit.checked_in_at).update(
-        checked_out_at=now, checkout_method=Visit.Checkout.STAFF
-    )
-    occupancy_change(venue_id, -1)
     return visit
 
 
