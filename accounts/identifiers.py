@@ -163,6 +163,15 @@ class PersonAtDoor:
     name: str  # "Айгүл С.", or "" for a person without an account
     birth_year: int | None
 
+    def __str__(self) -> str:
+        """As the staff page shows it: `Айгүл С., 1987`, or `Born in 1987`
+        for a person without an account."""
+        if self.name:
+            return f"{self.name}, {self.birth_year}" if self.birth_year else self.name
+        if self.birth_year:
+            return _("Born in %(year)s") % {"year": self.birth_year}
+        return ""
+
 
 def person_at_door(full_name: str, iin: str) -> PersonAtDoor:
     """`Айгүл Сәрсенова Болатқызы` + IIN `870412...` -> `Айгүл С.`, 1987.

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 
-def languages(request: HttpRequest) -> dict:
-    # Each language named in itself, never translated: a Kazakh speaker on a
-    # Russian page must still recognise "Қазақша".
-    return {"LANGUAGE_CHOICES": settings.LANGUAGES, "SUPPORT_PHONE": settings.SUPPORT_PHONE}
+def support_phone(request: HttpRequest) -> dict:
+    # The notices of a suspended venue, a pending organisation and a strange
+    # look-up name the support line.
+    return {"SUPPORT_PHONE": settings.SUPPORT_PHONE}

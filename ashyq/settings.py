@@ -86,7 +86,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "ashyq.context_processors.languages",
+                "ashyq.context_processors.support_phone",
             ],
         },
     },
