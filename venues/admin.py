@@ -46,15 +46,14 @@ def _action_with_reason(
     request: HttpRequest,
     queryset: QuerySet,
     *,
-    action: str,
     title: str,
-    submit: str,
     apply: Callable[..., bool],
     done: Any,
+    submit: str = "",
 ) -> TemplateResponse | None:
-    """An action that needs a reason: the page that asks for it, and once it is
-    given, the service `apply` on each selected row and `done` (a plural message
-    counting the rows it changed) said."""
+    """An action that needs a reason: the page that asks for it (its button says
+    `submit`, or the title), and once it is given, the service `apply` on each
+    selected row and `done` (a plural message counting the rows it changed) said."""
     form = ReasonForm(request.POST if "apply" in request.POST else None)
     if form.is_valid():
         reason = form.cleaned_data["reason"]
@@ -68,9 +67,10 @@ def _action_with_reason(
             **modeladmin.admin_site.each_context(request),
             "opts": modeladmin.model._meta,
             "title": title,
-            "submit": submit,
+            "submit": submit or title,
             "queryset": queryset,
-            "action": action,
+            # The page posts back to the admin action that asked for it.
+            "action": request.POST["action"],
             "form": form,
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
         },
@@ -282,9 +282,7 @@ class OrganisationAdmin(admin.ModelAdmin):
             self,
             request,
             queryset,
-            action="unverify",
             title=_("Withdraw the verification"),
-            submit=_("Withdraw the verification"),
             apply=organisation_unverify,
             done=ngettext_lazy(
                 "%(count)d organisation is waiting for verification again.",
@@ -366,13 +364,12 @@ class VenueAdmin(LanguageTaggedFieldsMixin, TranslationAdmin):
             self,
             request,
             queryset,
-            action="suspend",
             title=_("Suspend venues"),
-            submit=_("Suspend"),
             apply=venue_suspend,
             done=ngettext_lazy(
                 "%(count)d venue suspended.", "%(count)d venues suspended.", "count"
             ),
+            submit=_("Suspend"),
         )
 
     @admin.action(description=_("Lift the suspension of the selected venues"))
