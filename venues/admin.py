@@ -15,6 +15,7 @@ from modeltranslation.admin import TranslationAdmin
 
 from accounts.admin import LanguageTaggedFieldsMixin
 from accounts.collation import collation_key, sorted_by_name
+from accounts.forms import reason_field
 from venues.models import (
     Category,
     Invitation,
@@ -33,12 +34,7 @@ from venues.verification import (
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
-        error_messages={"required": _("Say why.")},
-    )
+    reason = reason_field(max_length=2000, error_messages={"required": _("Say why.")})
 
 
 def _action_with_reason(
@@ -164,14 +160,14 @@ class VerifiedFilter(admin.SimpleListFilter):
 
 
 class OrganisationForm(forms.ModelForm):
-    transfer_reason = forms.CharField(
-        label=_("Reason for the transfer"),
-        help_text=_(
+    transfer_reason = reason_field(
+        _(
             "Needed when you give the organisation to another account: the dispute, the "
             "documents you checked."
         ),
+        label=_("Reason for the transfer"),
+        rows=2,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     class Meta:
