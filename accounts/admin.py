@@ -79,19 +79,22 @@ class AdminPagesMixin:
         request: HttpRequest,
         object_id: str,
         *,
-        allowed: bool,
         form_class: type[forms.Form],
         act: Callable[[Any, dict[str, Any]], str],
         done: Any,
         title: Any,
         template: str,
+        allowed: bool | None = None,
     ) -> HttpResponse:
-        """A page with a form about one object (lift a record, move an IIN).
+        """A page with a form about one object (lift a record, move an IIN), for those
+        who may change the object unless `allowed` says otherwise.
 
         A valid POST calls `act(obj, cleaned_data)`, which writes through a
         service and returns the address to go to; the service's refusal
         (an AshyqError) is shown on the form.
         """
+        if allowed is None:
+            allowed = self.has_change_permission(request)
         obj = self.page_object(request, object_id, allowed=allowed)
         if obj is None:
             return self.missing_object(request, object_id)
@@ -249,15 +252,11 @@ class UserAdmin(PersonShownAuditMixin, AdminPagesMixin, admin.ModelAdmin):
     filter_horizontal = ["groups", "user_permissions"]
     object_pages = {"move-iin": "move_iin_view"}
 
-    def change_page_context(self, request: HttpRequest) -> dict[str, Any]:
-        return {"can_move_iin": self.has_change_permission(request)}
-
     def move_iin_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Move a claimed IIN to the account of the person who proved it is theirs."""
         return self.object_form_page(
             request,
             object_id,
-            allowed=self.has_change_permission(request),
             form_class=MoveIinForm,
             act=lambda source, data: self._move_iin(request, source, data),
             done=_("The IIN has been moved."),

@@ -229,6 +229,16 @@ class CoordinateField(forms.DecimalField):
         return number.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)
 
 
+def reason_field(
+    help_text: str = "", *, label: str = _("Reason"), rows: int = 3, **options: Any
+) -> forms.CharField:
+    """Why a member of staff does what they do (lift a record, move an IIN, suspend a
+    venue): a few lines of text, kept with the record or in the audit log."""
+    return forms.CharField(
+        label=label, help_text=help_text, widget=forms.Textarea(attrs={"rows": rows}), **options
+    )
+
+
 class MoveIinForm(forms.Form):
     """The operator's form to move a claimed IIN to the account of its holder."""
 
@@ -237,11 +247,7 @@ class MoveIinForm(forms.Form):
         max_length=32,
         help_text=_("The person must have signed in once with this number."),
     )
-    reason = forms.CharField(
-        label=_("Reason"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("How the person proved the IIN is theirs. Kept in the audit log."),
-    )
+    reason = reason_field(_("How the person proved the IIN is theirs. Kept in the audit log."))
 
     def clean_phone(self) -> User:
         try:

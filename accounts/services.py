@@ -88,14 +88,6 @@ def user_claim_iin(user: User, *, iin: str, full_name: str) -> User:
     return user
 
 
-MOVE_MESSAGES = {
-    "no_iin": _("This account has no IIN to move."),
-    "same_account": _("Choose another account: the IIN is already on this one."),
-    "target_has_iin": _("That account already has an IIN. Move or clear it first."),
-    "reason_required": _("Say why the IIN is moved."),
-}
-
-
 def user_move_iin(
     *, source: User, target: User, by: User, reason: str, request: HttpRequest | None = None
 ) -> None:
@@ -107,9 +99,11 @@ def user_move_iin(
     """
     reason = reason.strip()
     if not reason:
-        raise ClaimRefused("reason_required", MOVE_MESSAGES["reason_required"])
+        raise ClaimRefused("reason_required", _("Say why the IIN is moved."))
     if source.pk == target.pk:
-        raise ClaimRefused("same_account", MOVE_MESSAGES["same_account"])
+        raise ClaimRefused(
+            "same_account", _("Choose another account: the IIN is already on this one.")
+        )
     with transaction.atomic():
         # Both rows locked in one order, so two operators cannot cross moves.
         locked = {
@@ -119,9 +113,11 @@ def user_move_iin(
         source_row, target_row = locked[source.pk], locked[target.pk]
         iin = source_row.iin
         if not iin:
-            raise ClaimRefused("no_iin", MOVE_MESSAGES["no_iin"])
+            raise ClaimRefused("no_iin", _("This account has no IIN to move."))
         if target_row.iin:
-            raise ClaimRefused("target_has_iin", MOVE_MESSAGES["target_has_iin"])
+            raise ClaimRefused(
+                "target_has_iin", _("That account already has an IIN. Move or clear it first.")
+            )
         source_row.iin = None
         source_row.save(update_fields=["iin"])
         target_row.iin = iin

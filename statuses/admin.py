@@ -49,7 +49,9 @@ class LiftedFilter(admin.SimpleListFilter):
         return queryset
 
 
-ADD_FIELDS = ("iin", "source", "status", "valid_from", "valid_until", "note", "phone")
+# What an epidemiologist enters: the add form's fields, which are also
+# record_add's arguments.
+ADD_FIELDS = tuple(StatusRecordAddForm.Meta.fields)
 DETAIL_FIELDS = (
     "iin",
     "status_now",
@@ -145,14 +147,7 @@ class StatusRecordAdmin(PersonShownAuditMixin, AdminPagesMixin, admin.ModelAdmin
             raise PermissionDenied
         # Through the service, so the person is told when their colour changes.
         record = record_add(
-            iin=obj.iin,
-            status=obj.status,
-            source=obj.source,
-            valid_from=obj.valid_from,
-            valid_until=obj.valid_until,
-            created_by=request.user,
-            note=obj.note,
-            phone=obj.phone,
+            **{name: getattr(obj, name) for name in ADD_FIELDS}, created_by=request.user
         )
         obj.pk = record.pk
         obj.refresh_from_db()

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import reason_field
 from accounts.identifiers import IdentifierError, validate_iin
 from accounts.phones import PhoneError, parse_phone
 from statuses.lab_csv import MAX_FILE_BYTES
@@ -138,8 +139,4 @@ class StatusRecordAddForm(forms.ModelForm):
 
 
 class LiftForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Why the record ends now. Kept in the history."),
-    )
+    reason = reason_field(_("Why the record ends now. Kept in the history."))

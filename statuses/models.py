@@ -27,6 +27,22 @@ class SourceChoices(models.TextChoices):
 RECORD_STATUSES = [choice for choice in StatusChoices.choices if choice[0] != Status.BLUE]
 
 
+def origin_reference(
+    to: str | type[models.Model], verbose_name: str, *, related_name: str
+) -> models.ForeignKey:
+    """A column naming the row this one was made from (the import a result came in,
+    the result a record came from): empty for rows that came another way, and the
+    origin cannot be deleted while rows made from it remain."""
+    return models.ForeignKey(
+        to,
+        verbose_name=verbose_name,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name=related_name,
+    )
+
+
 class LabResult(models.Model):
     """One result as a laboratory (or a vaccination/recovery register) reported it.
 
@@ -42,14 +58,7 @@ class LabResult(models.Model):
     # The number the person gave the laboratory, when the file has one: the
     # evidence that decides who may claim this IIN (accounts.identity).
     phone = models.CharField(_("phone number"), max_length=16, blank=True)
-    lab_import = models.ForeignKey(
-        "statuses.LabImport",
-        verbose_name=_("import"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="results",
-    )
+    lab_import = origin_reference("statuses.LabImport", _("import"), related_name="results")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -84,14 +93,7 @@ class StatusRecord(models.Model):
     # language from these, while `note` keeps what a person typed.
     note_code = models.CharField(_("reason code"), max_length=30, blank=True)
     note_params = models.JSONField(_("reason parameters"), default=dict, blank=True)
-    lab_result = models.ForeignKey(
-        LabResult,
-        verbose_name=_("lab result"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="records",
-    )
+    lab_result = origin_reference(LabResult, _("lab result"), related_name="records")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = user_reference(_("created by"), on_delete=models.PROTECT)
     lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)

@@ -15,6 +15,7 @@ from modeltranslation.admin import TranslationAdmin
 
 from accounts.admin import LanguageTaggedFieldsMixin
 from accounts.collation import collation_key, sorted_by_name
+from accounts.forms import reason_field
 from venues.models import (
     Category,
     Invitation,
@@ -33,12 +34,7 @@ from venues.verification import (
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
-        error_messages={"required": _("Say why.")},
-    )
+    reason = reason_field(max_length=2000, error_messages={"required": _("Say why.")})
 
 
 def _action_with_reason(
@@ -46,15 +42,14 @@ def _action_with_reason(
     request: HttpRequest,
     queryset: QuerySet,
     *,
-    action: str,
     title: str,
-    submit: str,
     apply: Callable[..., bool],
     done: Any,
+    submit: str = "",
 ) -> TemplateResponse | None:
-    """An action that needs a reason: the page that asks for it, and once it is
-    given, the service `apply` on each selected row and `done` (a plural message
-    counting the rows it changed) said."""
+    """An action that needs a reason: the page that asks for it (its button says
+    `submit`, or the title), and once it is given, the service `apply` on each
+    selected row and `done` (a plural message counting the rows it changed) said."""
     form = ReasonForm(request.POST if "apply" in request.POST else None)
     if form.is_valid():
         reason = form.cleaned_data["reason"]
@@ -68,9 +63,10 @@ def _action_with_reason(
             **modeladmin.admin_site.each_context(request),
             "opts": modeladmin.model._meta,
             "title": title,
-            "submit": submit,
+            "submit": submit or title,
             "queryset": queryset,
-            "action": action,
+            # The page posts back to the admin action that asked for it.
+            "action": request.POST["action"],
             "form": form,
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
         },
@@ -164,14 +160,14 @@ class VerifiedFilter(admin.SimpleListFilter):
 
 
 class OrganisationForm(forms.ModelForm):
-    transfer_reason = forms.CharField(
-        label=_("Reason for the transfer"),
-        help_text=_(
+    transfer_reason = reason_field(
+        _(
             "Needed when you give the organisation to another account: the dispute, the "
             "documents you checked."
         ),
+        label=_("Reason for the transfer"),
+        rows=2,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     class Meta:
@@ -282,9 +278,7 @@ class OrganisationAdmin(admin.ModelAdmin):
             self,
             request,
             queryset,
-            action="unverify",
             title=_("Withdraw the verification"),
-            submit=_("Withdraw the verification"),
             apply=organisation_unverify,
             done=ngettext_lazy(
                 "%(count)d organisation is waiting for verification again.",
@@ -366,13 +360,12 @@ class VenueAdmin(LanguageTaggedFieldsMixin, TranslationAdmin):
             self,
             request,
             queryset,
-            action="suspend",
             title=_("Suspend venues"),
-            submit=_("Suspend"),
             apply=venue_suspend,
             done=ngettext_lazy(
                 "%(count)d venue suspended.", "%(count)d venues suspended.", "count"
             ),
+            submit=_("Suspend"),
         )
 
     @admin.action(description=_("Lift the suspension of the selected venues"))

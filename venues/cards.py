@@ -39,14 +39,20 @@ def _in_language(names: dict[str, str]) -> str:
     return names.get("", "")
 
 
-@dataclass(frozen=True)
-class CategoryCard:
+class _Named:
+    """A card with `names` by language ("" for the default) and the one to show."""
+
     names: dict[str, str]
-    essential: bool
 
     @property
     def name(self) -> str:
         return _in_language(self.names)
+
+
+@dataclass(frozen=True)
+class CategoryCard(_Named):
+    names: dict[str, str]
+    essential: bool
 
 
 @dataclass(frozen=True)
@@ -55,7 +61,7 @@ class RegionCard:
 
 
 @dataclass(frozen=True)
-class VenueCard:
+class VenueCard(_Named):
     """A venue as the door pages show it; shaped like `Venue` where they read it."""
 
     pk: int
@@ -77,10 +83,6 @@ class VenueCard:
     @property
     def id(self) -> int:
         return self.pk
-
-    @property
-    def name(self) -> str:
-        return _in_language(self.names)
 
     def in_test_mode(self, now: datetime.datetime | None = None) -> bool:
         return (now or timezone.now()) < self.test_mode_until

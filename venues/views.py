@@ -4,9 +4,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -76,7 +75,7 @@ def register(request: HttpRequest) -> HttpResponse:
             venue_form.add_error(None, exc)
         else:
             messages.success(request, _("Your organisation and venue are registered."))
-            return HttpResponseRedirect(reverse("venues:detail", args=[venue.pk]))
+            return redirect(venue)
     return render(
         request,
         "venues/register.html",
@@ -112,7 +111,7 @@ def dispute(request: HttpRequest) -> HttpResponse:
                 )
                 % {"support": settings.SUPPORT_PHONE},
             )
-            return HttpResponseRedirect(reverse("venues:list"))
+            return redirect("venues:list")
     return render(request, "venues/dispute.html", {"form": form}, status=400)
 
 
@@ -169,7 +168,7 @@ def _venue_form_page(
             form.add_error(None, exc)
         else:
             messages.success(request, saved)
-            return HttpResponseRedirect(reverse("venues:detail", args=[venue.pk]))
+            return redirect(venue)
     return render(request, "venues/venue_form.html", {"form": form, **context})
 
 
@@ -201,7 +200,7 @@ def staff(request: HttpRequest, venue_id: int) -> HttpResponse:
                     )
                     % {"minutes": minutes},
                 )
-            return HttpResponseRedirect(reverse("venues:staff", args=[venue.pk]))
+            return redirect("venues:staff", venue.pk)
     return render(
         request,
         "venues/staff.html",
@@ -220,7 +219,7 @@ def staff_remove_view(request: HttpRequest, venue_id: int, user_id: int) -> Http
     venue = managed_venue(request.user, venue_id)
     staff_remove(venue=venue, user_id=user_id, by=request.user)
     messages.success(request, _("The person no longer works at this venue in Ashyq."))
-    return HttpResponseRedirect(reverse("venues:staff", args=[venue.pk]))
+    return redirect("venues:staff", venue.pk)
 
 
 @login_required
@@ -229,7 +228,7 @@ def invitation_cancel_view(request: HttpRequest, venue_id: int, invitation_id: i
     venue = managed_venue(request.user, venue_id)
     invitation_cancel(venue=venue, invitation_id=invitation_id)
     messages.success(request, _("The invitation is cancelled."))
-    return HttpResponseRedirect(reverse("venues:staff", args=[venue.pk]))
+    return redirect("venues:staff", venue.pk)
 
 
 def _public_url(request: HttpRequest, venue) -> str:

@@ -39,42 +39,6 @@ INFECTIOUS_BEFORE_DAYS = 3
 PERSON_VISITS_SHOWN = 500
 
 
-@dataclass(frozen=True)
-class HotSpot:
-    venue: Venue
-    visits: int
-    people: int
-
-
-@dataclass(frozen=True)
-class DeniedDay:
-    venue: Venue
-    day: datetime.date
-    red: int
-    yellow: int
-
-    @property
-    def total(self) -> int:
-        return self.red + self.yellow
-
-
-@dataclass(frozen=True)
-class IdleVenue:
-    venue: Venue
-    last_visit: datetime.datetime | None
-
-
-@dataclass(frozen=True)
-class PersonOverview:
-    iin: str
-    user: AbstractBaseUser | None
-    status: Derived | None
-    history: list[StatusRecord] = field(default_factory=list)
-    isolation_point: IsolationPoint | None = None
-    visits: list[Visit] = field(default_factory=list)
-    more_visits: bool = False
-
-
 def _venues(ids: set[int]) -> dict[int, Venue]:
     return Venue.objects.select_related("organisation", "region", "category").in_bulk(ids)
 
@@ -95,6 +59,13 @@ def _red_around_visit(after_days: int) -> Exists:
             valid_from__lte=until,
         )
     )
+
+
+@dataclass(frozen=True)
+class HotSpot:
+    venue: Venue
+    visits: int
+    people: int
 
 
 def hot_spots(
@@ -120,6 +91,18 @@ def hot_spots(
         HotSpot(venue=venues[row["venue_id"]], visits=row["visits"], people=row["people"])
         for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class DeniedDay:
+    venue: Venue
+    day: datetime.date
+    red: int
+    yellow: int
+
+    @property
+    def total(self) -> int:
+        return self.red + self.yellow
 
 
 def denied_attempts(
@@ -158,6 +141,12 @@ def denied_attempts(
     return sorted(result, key=lambda row: (-row.day.toordinal(), -row.total, row.venue.pk))
 
 
+@dataclass(frozen=True)
+class IdleVenue:
+    venue: Venue
+    last_visit: datetime.datetime | None
+
+
 def idle_venues(
     *, now: datetime.datetime | None = None, days: int | None = None
 ) -> list[IdleVenue]:
@@ -178,6 +167,17 @@ def idle_venues(
         .order_by(F("last_visit").asc(nulls_first=True), "pk")
     )
     return [IdleVenue(venue=venue, last_visit=venue.last_visit) for venue in venues]
+
+
+@dataclass(frozen=True)
+class PersonOverview:
+    iin: str
+    user: AbstractBaseUser | None
+    status: Derived | None
+    history: list[StatusRecord] = field(default_factory=list)
+    isolation_point: IsolationPoint | None = None
+    visits: list[Visit] = field(default_factory=list)
+    more_visits: bool = False
 
 
 def person_overview(

@@ -11,11 +11,15 @@ from visits.partitions import partitioned, visits_partitions_create_ahead
 logger = logging.getLogger(__name__)
 
 
+def _logged(count: int, message: str) -> int:
+    """The count a job returned, logged with `message` (which has one %d) and returned."""
+    logger.info(message, count)
+    return count
+
+
 @shared_task
 def close_expired_visits() -> int:
-    closed = visits_close_expired()
-    logger.info("closed %d visits past their venue's maximum stay", closed)
-    return closed
+    return _logged(visits_close_expired(), "closed %d visits past their venue's maximum stay")
 
 
 @shared_task
@@ -40,9 +44,7 @@ def create_visit_partitions() -> int:
 
 @shared_task
 def prune_visit_nonces() -> int:
-    pruned = visit_nonces_prune()
-    logger.info("pruned %d check-in nonces past their life", pruned)
-    return pruned
+    return _logged(visit_nonces_prune(), "pruned %d check-in nonces past their life")
 
 
 @shared_task

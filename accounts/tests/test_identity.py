@@ -11,7 +11,7 @@ from accounts.identity import (
 )
 from accounts.models import User
 from accounts.tests.constants import IIN, OTHER_IIN
-from accounts.tests.registry_stub import Registry, closed_port_url, registry_backend
+from accounts.tests.http_stub import Registry, closed_port_url, registry_backend
 
 pytestmark = pytest.mark.django_db
 
@@ -88,10 +88,10 @@ def test_state_registry_sends_the_phone_in_e164_and_the_iin(user, registry):
     identity_check(user=user, iin=IIN)
 
     (request,) = registry.requests
-    assert request["path"] == "/v1/match"
-    assert request["body"] == {"phone": PHONE, "iin": IIN}
-    assert request["headers"]["Content-Type"] == "application/json"
-    assert "Authorization" not in request["headers"]
+    assert request.path == "/v1/match"
+    assert request.body == {"phone": PHONE, "iin": IIN}
+    assert request.headers["Content-Type"] == "application/json"
+    assert "Authorization" not in request.headers
 
 
 def test_state_registry_sends_the_bearer_token_when_configured(user, registry, settings):
@@ -100,7 +100,7 @@ def test_state_registry_sends_the_bearer_token_when_configured(user, registry, s
 
     identity_check(user=user, iin=IIN)
 
-    assert registry.requests[0]["headers"]["Authorization"] == "Bearer registry-secret"
+    assert registry.requests[0].headers["Authorization"] == "Bearer registry-secret"
 
 
 def test_state_registry_fails_closed_on_a_server_error(user, registry):

@@ -76,6 +76,17 @@ def test_a_move_that_cannot_be_done_says_why_and_changes_nothing(
     assert not AuditEntry.objects.filter(action=AuditEntry.Action.IIN_MOVED).exists()
 
 
+def test_the_user_page_offers_no_move_to_whom_may_only_view_it(operator):
+    claimer = UserFactory(iin=iin(1))
+
+    response = client_for(epidemiologist()).get(
+        reverse("admin:accounts_user_change", args=[claimer.pk])
+    )
+
+    assert response.status_code == 200
+    assert move_url(claimer) not in response.content.decode()
+
+
 def test_an_epidemiologist_who_may_only_view_accounts_cannot_move(operator):
     claimer = UserFactory(iin=iin(1))
     UserFactory(phone="+77017654321")

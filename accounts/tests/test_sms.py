@@ -8,12 +8,10 @@ sends a message of the outbox table (accounts.outbox), by its id.
 import json
 import logging
 import socket
-import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import phonenumbers
@@ -25,6 +23,7 @@ from accounts.models import OutgoingSMS
 from accounts.services import sms_queue
 from accounts.sms import SMS
 from accounts.tasks import retry_delay, send_sms
+from accounts.tests.http_stub import Stub, serve
 from ashyq.celery import app as celery_app
 
 SMS_ID = "0f8fad5bd9cb469fa16570867728950e"
@@ -112,85 +111,25 @@ def test_file_backend_creates_missing_parent_directory(settings, tmp_path):
 
 
 @dataclass
-class RecordedRequest:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: dict
-
-
-@dataclass
-class StubGateway:
+class StubGateway(Stub):
     """Answers each POST with the next status of `statuses`, the last one repeating."""
 
-    port: int = 0
     statuses: list[int] = field(default_factory=lambda: [200])
-    requests: list[RecordedRequest] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/send"
-
-    def next_status(self) -> int:
-        with self.lock:
-            return self.statuses[min(len(self.requests), len(self.statuses)) - 1]
-
-    def record(self, request: RecordedRequest) -> None:
-        with self.lock:
-            self.requests.append(request)
-
-
-def make_handler(gateway: StubGateway) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", 0))
-            body = json.loads(self.rfile.read(length) or b"null")
-            gateway.record(
-                RecordedRequest(
-                    method="POST",
-                    path=self.path,
-                    headers={name.lower(): value for name, value in self.headers.items()},
-                    body=body,
-                )
-            )
-            status = gateway.next_status()
-            payload = json.dumps({"status": status}).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass  # keep the test output clean
-
-    return Handler
+    def answer(self) -> tuple[int, bytes, int]:
+        status = self.statuses[min(len(self.requests), len(self.statuses)) - 1]
+        body = json.dumps({"status": status}).encode()
+        return status, body, len(body)
 
 
 @pytest.fixture
 def gateway(settings) -> Iterator[StubGateway]:
-    stub = StubGateway()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(stub))
-    server.daemon_threads = True
-    stub.port = server.server_address[1]
-    thread = threading.Thread(
-        target=server.serve_forever,
-        kwargs={"poll_interval": 0.01},
-        name="sms-gateway-stub",
-        daemon=True,
-    )
-    thread.start()
-    settings.SMS_BACKEND = "http"
-    settings.SMS_HTTP_URL = stub.url
-    settings.SMS_HTTP_TOKEN = "t0ken"
-    settings.SMS_HTTP_TIMEOUT = 2
-    try:
+    with serve(StubGateway(), "/send") as stub:
+        settings.SMS_BACKEND = "http"
+        settings.SMS_HTTP_URL = stub.url
+        settings.SMS_HTTP_TOKEN = "t0ken"
+        settings.SMS_HTTP_TIMEOUT = 2
         yield stub
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -189,33 +189,21 @@ def test_parse_lab_csv_matches_column_names(header, row):
 
 
 RUSSIAN_HEADER = "ИИН;Номер пробы;Дата забора;Результат;Лаборатория"
+UTF8_WITH_BOM = f"\ufeff{RUSSIAN_HEADER}\n{IIN_A};П-1;14.09.2021;положительный;Лаборатория №1\n"
+WINDOWS_1251 = f"{RUSSIAN_HEADER}\r\n{IIN_A};П-1;14.09.2021 10:30;отрицательный;Олимп\r\n"
+UTF16_WITH_TABS = (
+    f"iin\tsample_id\ttaken_at\tresult\tlab\r\n{IIN_A}\tS-1\t2021-09-14\tnegative\tKDL\r\n"
+)
 
 
 @pytest.mark.parametrize(
     ("text", "encoding", "delimiter", "expected"),
     [
-        pytest.param(
-            f"\ufeff{RUSSIAN_HEADER}\n{IIN_A};П-1;14.09.2021;положительный;Лаборатория №1\n",
-            "utf-8",
-            ";",
-            ("П-1", "Лаборатория №1", Source.PCR_POSITIVE),
-            id="utf-8 with BOM",
-        ),
-        pytest.param(
-            f"{RUSSIAN_HEADER}\r\n{IIN_A};П-1;14.09.2021 10:30;отрицательный;Олимп\r\n",
-            "cp1251",
-            ";",
-            ("П-1", "Олимп", Source.PCR_NEGATIVE),
-            id="windows-1251",
-        ),
-        pytest.param(
-            f"iin\tsample_id\ttaken_at\tresult\tlab\r\n{IIN_A}\tS-1\t2021-09-14\tnegative\tKDL\r\n",
-            "utf-16",
-            "\t",
-            ("S-1", "KDL", Source.PCR_NEGATIVE),
-            id="tabs in utf-16",
-        ),
+        (UTF8_WITH_BOM, "utf-8", ";", ("П-1", "Лаборатория №1", Source.PCR_POSITIVE)),
+        (WINDOWS_1251, "cp1251", ";", ("П-1", "Олимп", Source.PCR_NEGATIVE)),
+        (UTF16_WITH_TABS, "utf-16", "\t", ("S-1", "KDL", Source.PCR_NEGATIVE)),
     ],
+    ids=["utf-8 with BOM", "windows-1251", "tabs in utf-16"],
 )
 def test_parse_lab_csv_reads_the_encodings_labs_write(text, encoding, delimiter, expected):
     parsed = parse_lab_csv(text.encode(encoding), now=NOW)

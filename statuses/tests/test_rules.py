@@ -73,102 +73,87 @@ def test_is_active(record: RecordFacts, at: datetime.datetime, expected: bool) -
 
 # -- derive_status: the strongest active record wins ------------------------------
 
-DERIVE = [
-    pytest.param([], T, BLUE, None, id="no records: blue"),
-    pytest.param([rec(GREEN, -10, -3, id=1)], T, BLUE, None, id="only expired records: blue"),
-    pytest.param([rec(RED, 1, 11, id=1)], T, BLUE, None, id="only future records: blue"),
-    pytest.param([rec(RED, 0, 10, lifted=-1, id=1)], T, BLUE, None, id="only lifted records: blue"),
-    pytest.param([rec(GREEN, 0, 7, id=1)], T, GREEN, 1, id="a negative PCR: green"),
-    pytest.param(
-        [rec(YELLOW, 0, 14, id=1), rec(RED, 0, 10, id=2)], T, RED, 2, id="red beats yellow"
-    ),
-    pytest.param(
-        [rec(GREEN, 0, 365, id=1), rec(RED, 0, 10, id=2)], T, RED, 2, id="red beats green"
-    ),
-    pytest.param(
-        [rec(GREEN, 0, 365, id=1), rec(YELLOW, 0, 14, id=2)], T, YELLOW, 2, id="yellow beats green"
-    ),
-    pytest.param(
+DERIVE = {
+    "no records: blue": ([], T, BLUE, None),
+    "only expired records: blue": ([rec(GREEN, -10, -3, id=1)], T, BLUE, None),
+    "only future records: blue": ([rec(RED, 1, 11, id=1)], T, BLUE, None),
+    "only lifted records: blue": ([rec(RED, 0, 10, lifted=-1, id=1)], T, BLUE, None),
+    "a negative PCR: green": ([rec(GREEN, 0, 7, id=1)], T, GREEN, 1),
+    "red beats yellow": ([rec(YELLOW, 0, 14, id=1), rec(RED, 0, 10, id=2)], T, RED, 2),
+    "red beats green": ([rec(GREEN, 0, 365, id=1), rec(RED, 0, 10, id=2)], T, RED, 2),
+    "yellow beats green": ([rec(GREEN, 0, 365, id=1), rec(YELLOW, 0, 14, id=2)], T, YELLOW, 2),
+    "red beats yellow whatever the order": (
         [rec(RED, 0, 10, id=1), rec(YELLOW, 0, 14, id=2)],
         T,
         RED,
         1,
-        id="red beats yellow whatever the order",
     ),
-    pytest.param(
+    "red beats yellow and green together": (
         [rec(GREEN, 0, 7, id=1), rec(YELLOW, 0, 14, id=2), rec(RED, 0, 10, id=3)],
         T,
         RED,
         3,
-        id="red beats yellow and green together",
     ),
-    pytest.param(
+    "red expired: green shows again": (
         [rec(GREEN, 0, 365, id=1), rec(RED, 0, 10, id=2)],
         T + 10 * DAY,
         GREEN,
         1,
-        id="red expired: green shows again",
     ),
-    pytest.param(
+    "red lifted: yellow shows again": (
         [rec(YELLOW, 0, 14, id=1), rec(RED, -1, 9, lifted=0, id=2)],
         T,
         YELLOW,
         1,
-        id="red lifted: yellow shows again",
     ),
-    pytest.param(
+    "a red starting tomorrow does not count today": (
         [rec(GREEN, 0, 7, id=1), rec(RED, 1, 11, id=2)],
         T,
         GREEN,
         1,
-        id="a red starting tomorrow does not count today",
     ),
-    pytest.param(
+    "tie in green: the later valid_until wins": (
         [rec(GREEN, 0, 7, id=1), rec(GREEN, -100, 265, id=2)],
         T,
         GREEN,
         2,
-        id="tie in green: the later valid_until wins",
     ),
-    pytest.param(
+    "tie in yellow: the later valid_until wins": (
         [rec(YELLOW, 0, 14, id=1), rec(YELLOW, -5, 9, id=2)],
         T,
         YELLOW,
         1,
-        id="tie in yellow: the later valid_until wins",
     ),
-    pytest.param(
+    "tie: open-ended beats any end date": (
         [rec(RED, 0, 10, id=1), rec(RED, -3, None, id=2)],
         T,
         RED,
         2,
-        id="tie: open-ended beats any end date",
     ),
-    pytest.param(
+    "tie between open-ended: the later start wins": (
         [rec(RED, -3, None, id=1), rec(RED, -1, None, id=2)],
         T,
         RED,
         2,
-        id="tie between open-ended: the later start wins",
     ),
-    pytest.param(
+    "identical windows: the higher id wins": (
         [rec(GREEN, 0, 7, id=2), rec(GREEN, 0, 7, id=1)],
         T,
         GREEN,
         2,
-        id="identical windows: the higher id wins",
     ),
-    pytest.param(
+    "identical windows: whatever the order": (
         [rec(GREEN, 0, 7, id=1), rec(GREEN, 0, 7, id=2)],
         T,
         GREEN,
         2,
-        id="identical windows: whatever the order",
     ),
-]
+}
 
 
-@pytest.mark.parametrize(("records", "at", "status", "winner_id"), DERIVE)
+@pytest.mark.parametrize(
+    ("records", "at", "status", "winner_id"), DERIVE.values(), ids=DERIVE.keys()
+)
 def test_derive_status(
     records: list[RecordFacts], at: datetime.datetime, status: Status, winner_id: int | None
 ) -> None:

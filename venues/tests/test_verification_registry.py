@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from accounts.models import AuditEntry
 from accounts.tests.clients import client_for, text_of
-from accounts.tests.registry_stub import Registry, closed_port_url, registry_backend
+from accounts.tests.http_stub import Registry, closed_port_url, registry_backend
 from venues.models import Organisation, OrganisationDispute
 from venues.tests.factories import OrganisationFactory, UserFactory
 from venues.tests.test_verification import BIN, IIN, register, registration
@@ -34,8 +34,8 @@ def test_the_registry_verifies_when_the_applicant_heads_the_bin(registry):
     assert organisation.verified_at is not None
     assert (organisation.verified_by, organisation.verified_via) == (None, "registry")
     (request,) = registry.requests
-    assert request["body"] == {"bin": BIN, "iin": IIN}
-    assert request["headers"]["Authorization"] == "Bearer org-secret"
+    assert request.body == {"bin": BIN, "iin": IIN}
+    assert request.headers["Authorization"] == "Bearer org-secret"
     entry = AuditEntry.objects.get(action="organisation_verified")
     assert (entry.actor, entry.detail) == (None, {"bin": BIN, "via": "registry"})
 

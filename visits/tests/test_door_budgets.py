@@ -21,15 +21,8 @@ from django.utils import timezone
 from accounts.tests.clients import text_of
 from venues.cards import venue_card
 from visits.models import Visit
-from visits.tests.conftest import (
-    citizen,
-    make_venue,
-    make_visit,
-    new_iin,
-    session_queries,
-    staff_member,
-    visit_writes,
-)
+from visits.tests.budgets import session_queries, visit_writes
+from visits.tests.conftest import citizen, make_venue, make_visit, new_iin, staff_member
 
 # The templates of each page: the page, base.html and their includes, each once.
 # The parts that are the same for everyone in a language (the head's icons, the

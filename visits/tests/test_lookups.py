@@ -12,7 +12,8 @@ from django.utils import timezone
 from visits.lookups import status_lookups_delete_old
 from visits.models import StatusLookup, Visit
 from visits.tasks import delete_old_visits
-from visits.tests.conftest import citizen, make_venue, new_iin, session_queries, staff_member
+from visits.tests.budgets import session_queries
+from visits.tests.conftest import citizen, make_venue, new_iin, staff_member
 
 pytestmark = pytest.mark.django_db
 

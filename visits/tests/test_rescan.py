@@ -11,6 +11,7 @@ from accounts.tests.clients import text_of
 from statuses.services import record_add
 from visits.models import StatusLookup, Visit
 from visits.services import CheckInError, visit_check_in
+from visits.tests.budgets import session_queries, visit_writes
 from visits.tests.conftest import (
     citizen,
     give_status,
@@ -18,9 +19,7 @@ from visits.tests.conftest import (
     make_venue,
     make_visit,
     new_iin,
-    session_queries,
     staff_member,
-    visit_writes,
 )
 from visits.tests.test_capacity import needs_postgresql
 from visits.tests.test_staff import scan

@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 
 from visits.models import Visit
-from visits.tests.conftest import citizen, make_venue, session_queries, visit_writes
+from visits.tests.budgets import session_queries, visit_writes
+from visits.tests.conftest import citizen, make_venue
 
 pytestmark = pytest.mark.django_db
 

@@ -10,16 +10,15 @@ from django.utils import timezone
 
 from accounts.tests.clients import text_of
 from visits.models import Visit
+from visits.tests.budgets import session_queries, visit_writes
 from visits.tests.conftest import (
     citizen,
     inside_at_a_staffed_door,
     make_venue,
     make_visit,
     new_iin,
-    session_queries,
     staff_member,
     translated,
-    visit_writes,
 )
 from visits.tests.test_staff import (
     NOT_INSIDE,

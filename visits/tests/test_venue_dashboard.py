@@ -14,7 +14,8 @@ from django.utils import timezone
 from accounts.identifiers import mask_iin
 from visits.exports import BOM, visit_log_rows
 from visits.models import Visit
-from visits.tests.conftest import make_venue, make_visit, session_queries
+from visits.tests.budgets import session_queries
+from visits.tests.conftest import make_venue, make_visit
 
 pytestmark = pytest.mark.django_db
 

@@ -20,14 +20,8 @@ from visits.contacts import ContactToMark, contacts_mark
 from visits.inside import visits_flag_worsened
 from visits.models import InsideAlert, Visit
 from visits.services import isolation_point_set
-from visits.tests.conftest import (
-    citizen,
-    make_venue,
-    make_visit,
-    new_iin,
-    session_queries,
-    staff_member,
-)
+from visits.tests.budgets import session_queries
+from visits.tests.conftest import citizen, make_venue, make_visit, new_iin, staff_member
 
 pytestmark = pytest.mark.django_db
 
