@@ -278,7 +278,9 @@ def _visit_check_in(
     if here is not None and not decision.admitted:
         # Inside, and refused now: the stay ends with this scan, under its own
         # reason, so the log tells it apart from an ordinary exit.
-        change -= _close(here, checked_out_at=max(now, here.checked_in_at), how="refused")
+        change -= _close(
+            here, checked_out_at=max(now, here.checked_in_at), how=Visit.Checkout.REFUSED
+        )
     visit = Visit(
         venue_id=venue.id,
         iin=iin,
@@ -297,7 +299,9 @@ def _visit_check_in(
         # Venues above this one, locked after it (the order of locks holds).
         lock_venues({v.venue_id for v in moved} - held)
         for other in moved:
-            occupancy_change(other.venue_id, -_close(other, checked_out_at=now, how="moved"))
+            occupancy_change(
+                other.venue_id, -_close(other, checked_out_at=now, how=Visit.Checkout.MOVED)
+            )
     logger.info(
         "check-in venue=%s method=%s status=%s decision=%s%s",
         venue.id,
@@ -322,7 +326,9 @@ def _stored(found: OpenVisit, user: User | None) -> Visit:
     return visit
 
 
-def _close(visit: OpenVisit | Visit, *, checked_out_at: datetime.datetime, how: str) -> int:
+def _close(
+    visit: OpenVisit | Visit, *, checked_out_at: datetime.datetime, how: Visit.Checkout
+) -> int:
     """Close an open visit whose venue's lock is held; 1 if it was still open, else 0."""
     return Visit.objects.filter(pk=visit.id, checked_in_at=visit.checked_in_at, **OPEN).update(
         checked_out_at=checked_out_at, checkout_method=how

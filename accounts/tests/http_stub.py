@@ -118,8 +118,10 @@ def registry_backend(settings, registry: str, token: str = "") -> Iterator[Regis
         yield stub
 
 
-def closed_port_url() -> str:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/v1/match"
+@contextmanager
+def refusing_port() -> Iterator[int]:
+    """A local port that refuses connections: bound while in use, so that nothing
+    else takes it, and never listening."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]

@@ -11,7 +11,7 @@ from accounts.identity import (
 )
 from accounts.models import User
 from accounts.tests.constants import IIN, OTHER_IIN
-from accounts.tests.http_stub import Registry, closed_port_url, registry_backend
+from accounts.tests.http_stub import Registry, refusing_port, registry_backend
 
 pytestmark = pytest.mark.django_db
 
@@ -112,9 +112,9 @@ def test_state_registry_fails_closed_on_a_server_error(user, registry):
 
 
 def test_state_registry_fails_closed_when_unreachable(user, registry, settings):
-    settings.IDENTITY_REGISTRY_URL = closed_port_url()
-
-    decision = identity_check(user=user, iin=IIN)
+    with refusing_port() as port:
+        settings.IDENTITY_REGISTRY_URL = f"http://127.0.0.1:{port}/v1/match"
+        decision = identity_check(user=user, iin=IIN)
 
     assert decision == IdentityDecision(allowed=False, code="unavailable")
 

@@ -7,7 +7,6 @@ sends a message of the outbox table (accounts.outbox), by its id.
 
 import json
 import logging
-import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from accounts.models import OutgoingSMS
 from accounts.services import sms_queue
 from accounts.sms import SMS
 from accounts.tasks import retry_delay, send_sms
-from accounts.tests.http_stub import Stub, serve
+from accounts.tests.http_stub import Stub, refusing_port, serve
 from ashyq.celery import app as celery_app
 
 SMS_ID = "0f8fad5bd9cb469fa16570867728950e"
@@ -134,13 +133,8 @@ def gateway(settings) -> Iterator[StubGateway]:
 
 @pytest.fixture
 def closed_port() -> Iterator[int]:
-    """A local port that refuses connections: bound, never listening."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    try:
-        yield sock.getsockname()[1]
-    finally:
-        sock.close()
+    with refusing_port() as port:
+        yield port
 
 
 @pytest.fixture
