@@ -7,8 +7,10 @@ locks is fixed so that two paths can never wait for each other:
 
 1. venue rows before visit rows: whoever closes a visit holds its venue's lock;
 2. venue rows in ascending id order: a check-in at venue B that moves the
-   person out of venue A locks A after B only when A > B; when A < B it starts
-   again, locking A first (services.VenueLockOrder).
+   person out of venue A locks A after B only when A > B. When A < B it takes
+   A's lock only if no one holds it (NOWAIT: a lock taken without waiting
+   closes no circle of waits), and otherwise starts again, locking A first
+   (services.VenueLockOrder).
 
 A periodic job recounts the open visits and fixes any drift (rows written
 around these paths: the admin, a restore, the bench's seeding), logging it.
@@ -18,7 +20,7 @@ import datetime
 import logging
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Count, F
 from django.db.models.functions import Greatest
 
@@ -29,6 +31,8 @@ from visits.rules import open_window
 logger = logging.getLogger(__name__)
 
 OPEN = {"admitted": True, "checked_out_at__isnull": True}
+# PostgreSQL's "could not obtain lock on row", for NOWAIT.
+LOCK_NOT_AVAILABLE = "55P03"
 
 
 def open_now(now: datetime.datetime, prefix: str = "") -> dict:
@@ -43,6 +47,22 @@ def open_now(now: datetime.datetime, prefix: str = "") -> dict:
 def lock_venues(venue_ids: Iterable[int]) -> None:
     """Lock these venue rows, in ascending id order, until the transaction ends."""
     list(Venue.objects.select_for_update().filter(pk__in=venue_ids).order_by("pk").values("pk"))
+
+
+def lock_venues_free(venue_ids: Iterable[int]) -> bool:
+    """Lock these venue rows if no one holds any of them now; False, without
+    waiting, if someone does. After False the transaction is aborted on
+    PostgreSQL and must be rolled back."""
+    if not connection.features.has_select_for_update_nowait:
+        return True
+    try:
+        lock = Venue.objects.select_for_update(nowait=True).filter(pk__in=venue_ids)
+        list(lock.order_by("pk").values("pk"))
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+            return False
+        raise
+    return True
 
 
 def occupancy_change(venue_id: int, change: int) -> None:

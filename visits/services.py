@@ -12,9 +12,16 @@ from accounts.models import User
 from statuses.rules import Status, derive_status
 from venues.models import Venue
 from venues.rules import effective_capacity, kiosk_token_valid
-from visits.checkin_queries import LockedVenue, OpenVisit, insert_visit, lock_venue, read_at_door
+from visits.checkin_queries import (
+    LockedVenue,
+    OpenVisit,
+    close_moved,
+    insert_visit,
+    lock_venue,
+    read_at_door,
+)
 from visits.models import IsolationPoint, Visit, VisitNonce
-from visits.occupancy import OPEN, lock_venues, occupancy_change, open_now
+from visits.occupancy import OPEN, lock_venues, lock_venues_free, occupancy_change, open_now
 from visits.rules import (
     ADMITTED,
     DENIALS,
@@ -270,9 +277,13 @@ def _visit_check_in(
         return CheckInResult(visit=visit, decision=decision, repeated=True)
     moved = [v for v in inside if v.venue_id != venue.id] if decision.admitted else []
     held = {venue.id, *lock_first}
-    lower = {v.venue_id for v in moved if v.venue_id < venue.id}
-    if lower - held:
-        # Only the lower ones go first: the higher ones are locked after this venue.
+    lower = {v.venue_id for v in moved if v.venue_id < venue.id} - held
+    # Waiting for a lower venue's lock while holding this one could close a
+    # circle with a check-in moving someone the other way; taking it when
+    # free cannot (visits/occupancy.py). Only when it is busy does the
+    # check-in start again, the lower ones first: the higher ones are locked
+    # after this venue.
+    if lower and not lock_venues_free(lower):
         raise VenueLockOrder(tuple(sorted(lower | set(lock_first))))
     change = 1 if decision.admitted else 0
     if here is not None and not decision.admitted:
@@ -296,12 +307,7 @@ def _visit_check_in(
     )
     insert_visit(visit, occupancy_change=change)
     if moved:
-        # Venues above this one, locked after it (the order of locks holds).
-        lock_venues({v.venue_id for v in moved} - held)
-        for other in moved:
-            occupancy_change(
-                other.venue_id, -_close(other, checked_out_at=now, how=Visit.Checkout.MOVED)
-            )
+        close_moved(moved, checked_out_at=now, lock={v.venue_id for v in moved} - held - lower)
     logger.info(
         "check-in venue=%s method=%s status=%s decision=%s%s",
         venue.id,

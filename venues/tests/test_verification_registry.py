@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from accounts.models import AuditEntry
 from accounts.tests.clients import client_for, text_of
-from accounts.tests.http_stub import Registry, closed_port_url, registry_backend
+from accounts.tests.http_stub import Registry, refusing_port, registry_backend
 from venues.models import Organisation, OrganisationDispute
 from venues.tests.factories import OrganisationFactory, UserFactory
 from venues.tests.test_verification import BIN, IIN, register, registration
@@ -60,9 +60,9 @@ def test_the_registry_leaves_the_organisation_pending_unless_it_matches(registry
 
 
 def test_the_registry_unreachable_leaves_the_organisation_pending(registry, settings):
-    settings.ORGANISATION_REGISTRY_URL = closed_port_url()
-
-    venue = register(UserFactory(iin=IIN))
+    with refusing_port() as port:
+        settings.ORGANISATION_REGISTRY_URL = f"http://127.0.0.1:{port}/v1/match"
+        venue = register(UserFactory(iin=IIN))
 
     assert venue.organisation.verified_at is None
 

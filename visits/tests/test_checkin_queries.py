@@ -190,6 +190,29 @@ def test_the_door_reads_only_the_last_days_partitions_of_the_visits():
         assert read <= recent, plan
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite keeps one table of visits")
+def test_a_move_closes_the_visit_elsewhere_in_its_own_days_partition():
+    """The visit a check-in moves the person out of is found by its id and day,
+    with its venue's counter in the same statement."""
+    first, second = make_venue(), make_venue()
+    iin = new_iin()
+    left = visit_check_in(venue_id=first.pk, iin=iin, user=None, method="self_scan").visit
+    with CaptureQueriesContext(connection) as queries:
+        visit_check_in(venue_id=second.pk, iin=iin, user=None, method="self_scan")
+    (sql,) = [q["sql"] for q in queries.captured_queries if "WITH closed AS" in q["sql"]]
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (COSTS OFF) {sql}")
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert set(re.findall(r"visits_visit_p\d{8}", plan)) == {
+        f"visits_visit_p{left.checked_in_at:%Y%m%d}"
+    }, plan
+    left.refresh_from_db()
+    assert left.checkout_method == "moved"
+    first.refresh_from_db()
+    assert first.occupancy == 0
+
+
 @pytest.mark.skipif(
     connection.vendor != "postgresql"
     or "prepare_threshold" not in connection.settings_dict["OPTIONS"],

@@ -3,14 +3,16 @@ opens or closes an admitted visit keeps it, under the venue's lock."""
 
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connections
+from django.db import connections, transaction
 from django.utils import timezone
 
 from accounts.models import User
 from venues.models import Venue
+from visits import services
 from visits.models import Visit
 from visits.occupancy import venues_reconcile_occupancy
 from visits.services import visit_check_in, visit_check_out_by_staff, visit_check_out_self
@@ -73,6 +75,78 @@ def test_moving_to_another_venue_takes_the_person_off_the_first(lower_first):
 
     left.refresh_from_db()
     assert (left.checkout_method, occupancy(first, second)) == ("moved", [0, 1])
+
+
+@pytest.fixture
+def attempts(monkeypatch) -> list[tuple[int, ...]]:
+    """The venues each attempt of a check-in locked first: one entry per attempt."""
+    seen: list[tuple[int, ...]] = []
+    attempt = services._visit_check_in
+
+    def counted(**arguments):
+        seen.append(tuple(arguments.get("lock_first", ())))
+        return attempt(**arguments)
+
+    monkeypatch.setattr(services, "_visit_check_in", counted)
+    return seen
+
+
+def moved_out_of_a_lower_venue() -> tuple[Venue, Venue, User]:
+    lower, higher = make_venue(name="Lower"), make_venue(name="Higher")
+    assert lower.pk < higher.pk
+    person = citizen("green")
+    enter(lower, person.iin, person)
+    return lower, higher, person
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_move_out_of_a_free_lower_venue_takes_its_lock_at_once(attempts):
+    """Taken without waiting, the lower venue's lock closes no circle of waits:
+    the check-in need not start again (a move is every other check-in of
+    someone who never taps "exit")."""
+    lower, higher, person = moved_out_of_a_lower_venue()
+    attempts.clear()
+
+    enter(higher, person.iin, person)
+
+    assert attempts == [()]
+    assert occupancy(lower, higher) == [0, 1]
+    assert Visit.objects.get(venue=lower).checkout_method == "moved"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_move_out_of_a_busy_lower_venue_starts_again_locking_it_first(attempts):
+    """Someone holds the lower venue (a check-in there): waiting for it while
+    holding the higher one could deadlock, so the check-in lets go and waits
+    for the lower one first."""
+    needs_postgresql()
+    lower, higher, person = moved_out_of_a_lower_venue()
+    attempts.clear()
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_lower():
+        try:
+            with transaction.atomic():
+                list(Venue.objects.select_for_update().filter(pk=lower.pk))
+                holding.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        holder = pool.submit(hold_lower)
+        assert holding.wait(timeout=30)
+        threading.Timer(0.3, release.set).start()
+        started = time.monotonic()
+        result = enter(higher, person.iin, person)
+        waited = time.monotonic() - started
+        holder.result()
+
+    assert result.decision.admitted
+    assert attempts == [(), (lower.pk,)]
+    assert waited >= 0.25
+    assert occupancy(lower, higher) == [0, 1]
+    assert Visit.objects.get(venue=lower).checkout_method == "moved"
 
 
 def test_the_check_in_reads_the_counter_not_the_visits():
