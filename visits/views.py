@@ -253,12 +253,16 @@ def staff_page(request: HttpRequest, venue_id: int) -> HttpResponse:
     """
     if request.method == "GET":
         venue = venue_for(request.user, venue_id)
+        verified = venue.organisation.is_verified
         context = _staff_context(
             request,
             venue,
             mode=request.GET.get("mode", StaffScanForm.MODE_ENTRY),
-            result=_staff_result_of_get(request, venue),
-            organisation_verified=venue.organisation.is_verified,
+            # A pending organisation's staff look nobody up, so no answer of
+            # theirs is there to show again: `?visit=` would show them the name
+            # and status of whoever checked themselves in.
+            result=_staff_result_of_get(request, venue) if verified else None,
+            organisation_verified=verified,
         )
         return render(request, "visits/staff.html", context)
 

@@ -111,6 +111,31 @@ def test_a_pending_organisations_staff_cannot_record_exits(pending_venue):
     assert Visit.objects.get().checked_out_at is None
 
 
+def test_a_pending_organisations_staff_cannot_read_a_self_check_in_by_its_address(pending_venue):
+    person = citizen("green")
+    person.full_name = "Айгүл Сәрсенова"
+    person.save(update_fields=["full_name"])
+    visit = Visit.objects.create(
+        venue=pending_venue,
+        iin=person.iin,
+        user=person,
+        method=Visit.Method.SELF_SCAN,
+        status="green",
+        admitted=True,
+        checked_in_at="2026-01-01T10:00:00Z",
+    )
+    page = reverse("visits:staff", args=[pending_venue.pk]) + f"?visit={visit.pk}"
+
+    pending = text_of(client_for(pending_venue.organisation.admin).get(page))
+    pending_venue.organisation.verified_at = "2026-01-02T10:00:00Z"
+    pending_venue.organisation.save(update_fields=["verified_at"])
+    verified = text_of(client_for(pending_venue.organisation.admin).get(page))
+
+    assert "Айгүл С." not in pending
+    assert 'class="answer ' not in pending
+    assert "Айгүл С." in verified
+
+
 def test_a_pending_organisations_venue_takes_self_check_ins():
     venue = register(UserFactory())
     person = citizen("green")
