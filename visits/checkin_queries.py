@@ -290,9 +290,6 @@ def insert_visit(visit: Visit, *, occupancy_change: int = 0) -> None:
     visit._state.db = connection.alias
 
 
-# Venues above the check-in's one, locked after it in ascending id order
-# (visits/occupancy.py): the rows are locked as the sort returns them.
-_LOCK_VENUES = "SELECT id FROM venues_venue WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE"
 # The person's visit elsewhere and its venue's counter, in one statement; the
 # venue's lock is held before the visit row is touched (venue rows first).
 _CLOSE_MOVED = """
@@ -313,18 +310,16 @@ def close_moved(
     off its venue's counter if it was still open. The venues in `lock` (those
     above the check-in's venue, not yet locked) are locked first; the caller
     holds the others' locks."""
+    occupancy.lock_venues(lock)
     if connection.vendor != "postgresql":
-        # SQLite locks the whole database for a write: no order to keep.
         for visit in visits:
-            closed = Visit.objects.filter(
-                pk=visit.id, checked_in_at=visit.checked_in_at, **occupancy.OPEN
-            ).update(checked_out_at=checked_out_at, checkout_method=Visit.Checkout.MOVED)
+            closed = occupancy.close_visit(
+                visit, checked_out_at=checked_out_at, how=Visit.Checkout.MOVED
+            )
             occupancy.occupancy_change(visit.venue_id, -closed)
         return
     moment = connection.ops.adapt_datetimefield_value(checked_out_at)
     with _cursor() as cursor:
-        if lock:
-            cursor.execute(_LOCK_VENUES, [sorted(lock)])
         for visit in visits:
             began = connection.ops.adapt_datetimefield_value(visit.checked_in_at)
             cursor.execute(_CLOSE_MOVED, [moment, Visit.Checkout.MOVED, visit.id, began])

@@ -14,8 +14,9 @@ from statuses.models import StatusChoices
 from venues.selectors import is_venue_admin, managed_venue, venue_for, venues_for
 from visits.exports import csv_download, visit_log_header, visit_log_rows
 from visits.forms import VisitLogFilterForm
+from visits.occupancy import open_visits_by_venue
 from visits.rules import DENIAL_LABELS
-from visits.selectors import daily_counts, occupancy, today_by_venue, today_summary, visit_log
+from visits.selectors import daily_counts, today_by_venue, today_summary, visit_log
 from visits.services import venue_facts
 
 logger = logging.getLogger(__name__)
@@ -25,7 +26,7 @@ logger = logging.getLogger(__name__)
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Every venue of this person with its people inside now and today's numbers."""
     venues = list(venues_for(request.user))
-    inside = occupancy(venue.pk for venue in venues)
+    inside = open_visits_by_venue([venue.pk for venue in venues])
     today = today_by_venue([venue.pk for venue in venues])
     rows = [
         {
@@ -55,7 +56,7 @@ def venue_dashboard(request: HttpRequest, venue_id: int) -> HttpResponse:
         {
             "venue": venue,
             "is_admin": is_venue_admin(request.user, venue),
-            "inside": occupancy([venue.pk]).get(venue.pk, 0),
+            "inside": open_visits_by_venue([venue.pk]).get(venue.pk, 0),
             "capacity": venue_facts(venue, now).effective_capacity,
             "summary": summary,
             "denials": [

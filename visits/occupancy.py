@@ -19,6 +19,7 @@ around these paths: the admin, a restore, the bench's seeding), logging it.
 import datetime
 import logging
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.db import OperationalError, connection, transaction
 from django.db.models import Count, F
@@ -27,6 +28,9 @@ from django.db.models.functions import Greatest
 from venues.models import Venue
 from visits.models import Visit
 from visits.rules import open_window
+
+if TYPE_CHECKING:
+    from visits.checkin_queries import OpenVisit
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +67,13 @@ def lock_venues_free(venue_ids: Iterable[int]) -> bool:
             return False
         raise
     return True
+
+
+def close_visit(visit: "OpenVisit | Visit", *, checked_out_at: datetime.datetime, how: str) -> int:
+    """Close an open visit whose venue's lock is held; 1 if it was still open, else 0."""
+    return Visit.objects.filter(pk=visit.id, checked_in_at=visit.checked_in_at, **OPEN).update(
+        checked_out_at=checked_out_at, checkout_method=how
+    )
 
 
 def occupancy_change(venue_id: int, change: int) -> None:

@@ -1,6 +1,5 @@
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
@@ -10,12 +9,7 @@ from accounts.models import User
 from venues.cards import VenueCard
 from venues.models import Venue
 from visits.models import InsideAlert, IsolationPoint, Visit
-from visits.occupancy import open_now, open_visits_by_venue
-
-
-def occupancy(venue_ids: Iterable[int]) -> dict[int, int]:
-    """People inside now, per venue, in one query over the open-visit index."""
-    return open_visits_by_venue(list(venue_ids))
+from visits.occupancy import open_now
 
 
 def isolation_place(iin: str) -> IsolationPoint | None:

@@ -21,7 +21,13 @@ from visits.checkin_queries import (
     read_at_door,
 )
 from visits.models import IsolationPoint, Visit, VisitNonce
-from visits.occupancy import OPEN, lock_venues, lock_venues_free, occupancy_change, open_now
+from visits.occupancy import (
+    close_visit,
+    lock_venues,
+    lock_venues_free,
+    occupancy_change,
+    open_now,
+)
 from visits.rules import (
     ADMITTED,
     DENIALS,
@@ -289,7 +295,7 @@ def _visit_check_in(
     if here is not None and not decision.admitted:
         # Inside, and refused now: the stay ends with this scan, under its own
         # reason, so the log tells it apart from an ordinary exit.
-        change -= _close(
+        change -= close_visit(
             here, checked_out_at=max(now, here.checked_in_at), how=Visit.Checkout.REFUSED
         )
     visit = Visit(
@@ -332,15 +338,6 @@ def _stored(found: OpenVisit, user: User | None) -> Visit:
     return visit
 
 
-def _close(
-    visit: OpenVisit | Visit, *, checked_out_at: datetime.datetime, how: Visit.Checkout
-) -> int:
-    """Close an open visit whose venue's lock is held; 1 if it was still open, else 0."""
-    return Visit.objects.filter(pk=visit.id, checked_in_at=visit.checked_in_at, **OPEN).update(
-        checked_out_at=checked_out_at, checkout_method=how
-    )
-
-
 @transaction.atomic
 def visit_check_out_self(*, visit_id: int, user: User, now: datetime.datetime | None = None) -> int:
     """The visitor leaves. Returns 1 if an open visit was closed, 0 if it was not open."""
@@ -378,7 +375,7 @@ def visit_check_out_by_staff(
     visit = Visit.objects.filter(venue_id=venue_id, iin=iin, **open_now(now)).first()
     if visit is None:
         raise CheckInError("not_inside", _("This person is not checked in here."))
-    occupancy_change(venue_id, -_close(visit, checked_out_at=now, how=Visit.Checkout.STAFF))
+    occupancy_change(venue_id, -close_visit(visit, checked_out_at=now, how=Visit.Checkout.STAFF))
     visit.checked_out_at = now
     visit.checkout_method = Visit.Checkout.STAFF
     return visit

@@ -22,10 +22,8 @@ class PerLanguageNode(template.Node):
 
     def render(self, context: template.Context) -> SafeString:
         language = translation.get_language()
-        try:
+        if language in self.rendered:
             return self.rendered[language]
-        except KeyError:
-            pass
         # Without the page's context: whatever the fragment shows must be the
         # same for everyone, so a variable of the request renders empty
         # instead of being kept and shown to the next person.
